@@ -1,0 +1,72 @@
+"""Kind ``choice``: one of a list of options, case-insensitive, trimmed, with synonyms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from pydantic import model_validator
+
+from ..rubric import QuestionBase, Rubric
+from .base import Checker, Outcome, wrong_type
+
+
+def normalise(text: str) -> str:
+    """Case, spacing, accents and trailing punctuation do not matter: ``' Oscillates.'`` → ``oscillates``."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"\s+", " ", text).strip().strip(".!;:\"'`").strip()
+    return text
+
+
+class ChoiceQuestion(QuestionBase):
+    options: tuple[str, ...]
+    answer: str
+    synonyms: dict[str, tuple[str, ...]] = {}
+    #: Options that earn part of the points: option → fraction.
+    partial: dict[str, float] = {}
+
+    @model_validator(mode="after")
+    def _answer_is_option(self) -> "ChoiceQuestion":
+        options = {normalise(o) for o in self.options}
+        if len(options) < 2:
+            raise ValueError("options: give at least two distinct options")
+        if normalise(self.answer) not in options:
+            raise ValueError(f"answer: {self.answer!r} is not one of the options")
+        for option in [*self.synonyms, *self.partial]:
+            if normalise(option) not in options:
+                raise ValueError(f"{option!r} (in synonyms or partial) is not one of the options")
+        return self
+
+
+class ChoiceChecker(Checker):
+    kinds = ("choice",)
+    Question = ChoiceQuestion
+
+    def __init__(self, question: ChoiceQuestion, rubric: Rubric):
+        super().__init__(question, rubric)
+        self.lookup: dict[str, str] = {}
+        for option in question.options:
+            self.lookup[normalise(option)] = option
+        for option, words in question.synonyms.items():
+            canonical = self.lookup[normalise(option)]
+            for word in words:
+                self.lookup.setdefault(normalise(word), canonical)
+        self.answer = self.lookup[normalise(question.answer)]
+        self.partial = {self.lookup[normalise(k)]: v for k, v in question.partial.items()}
+
+    def check(self, answer: Any) -> Outcome:
+        if not isinstance(answer, (str, int, float)):
+            return wrong_type(answer, "one of the options")
+        chosen = self.lookup.get(normalise(str(answer)))
+        if chosen is None:
+            options = ", ".join(self.question.options)
+            return Outcome.invalid(f"not one of the options ({options})")
+        if chosen == self.answer:
+            return Outcome.correct(signature=chosen)
+        if chosen in self.partial:
+            return Outcome.partial(self.partial[chosen], "partly right", chosen)
+        return Outcome.incorrect("not the right choice", chosen)
+
+    def describe_answer(self) -> str:
+        return self.answer

@@ -1,0 +1,194 @@
+"""Kinds ``expression`` and ``matrix_expression``: an answer compared with a reference at random
+points (and, for matrices, at several random sizes), with shape and layout diagnostics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import model_validator
+
+from ..answers import AnswerError, Expression, evaluate, infer_shape, parse, show
+from ..answers.printing import to_plain
+from ..rubric import Layout, Rubric, SymbolicQuestion
+from .base import Checker, Outcome, wrong_type
+from .symbolic import (Batch, QuestionError, agree, build_namespace, draw_batches,
+                       point_description, read_reference, reference_function, shape_of_reference,
+                       used_names)
+
+#: Size assignments drawn for a question with dimension names.
+SIZE_SETS = 3
+
+
+class ExpressionQuestion(SymbolicQuestion):
+    answer: str | float | None = None
+    gradient_of: str | None = None
+    wrt: str | None = None
+    layout: Layout = "denominator"
+
+    @model_validator(mode="after")
+    def _reference(self) -> "ExpressionQuestion":
+        if self.answer is None and self.gradient_of is None:
+            raise ValueError("give the reference: `answer`, or `gradient_of` with `wrt`")
+        if self.gradient_of is not None and self.wrt is None:
+            raise ValueError("`gradient_of` needs `wrt`: the symbol to differentiate by")
+        if self.wrt is not None and self.wrt not in self.symbols:
+            raise ValueError(f"wrt: `{self.wrt}` is not one of the declared symbols")
+        return self
+
+
+class ExpressionChecker(Checker):
+    kinds = ("expression", "matrix_expression")
+    Question = ExpressionQuestion
+
+    def __init__(self, question: ExpressionQuestion, rubric: Rubric):
+        super().__init__(question, rubric)
+        q = question
+        self.ns = build_namespace(q)
+        self.tol = q.tolerance
+        transpose = q.layout == "numerator"
+        if q.gradient_of is not None:
+            source = read_reference(q.gradient_of, self.ns, ("gradient_of",))
+            if not source.is_scalar:
+                raise QuestionError(("gradient_of",), "must be a scalar expression, not "
+                                    f"{show(source.shape)}")
+            self.reference_tree, self.wrt = source.tree, q.wrt
+        else:
+            self.reference_tree = read_reference(q.answer, self.ns, ("answer",)).tree
+            self.wrt = None
+        self.shape = shape_of_reference(self.reference_tree, self.ns, self.wrt, transpose)
+        reference = reference_function(self.reference_tree, self.ns, self.wrt, transpose)
+        self.batches, self.values = draw_batches(q, self.ns, rubric.seed, SIZE_SETS, reference)
+        self.mistakes = []
+        for index, mistake in enumerate(q.mistakes):
+            expression = read_reference(mistake.answer, self.ns, ("mistakes", index, "answer"))
+            values = self.values_of(expression)
+            label = mistake.label or str(mistake.answer)
+            self.mistakes.append((mistake, label, expression, values))
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def values_of(self, expression: Expression) -> list[np.ndarray]:
+        with np.errstate(all="ignore"):
+            return [evaluate(expression.tree, self.ns, b.env, b.sizes, b.n) for b in self.batches]
+
+    def matches(self, values: list[np.ndarray], reference: list[np.ndarray]) -> tuple[int, int] | None:
+        """None when equal everywhere, else (batch index, point index) of the first difference."""
+        for index, (a, r) in enumerate(zip(values, reference)):
+            ok = agree(a, r, self.tol.rtol, self.tol.atol)
+            if not ok.all():
+                return index, int(np.argmin(ok))
+        return None
+
+    def signature(self, values: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate([v.reshape(-1) for v in values])
+
+    def same_meaning(self, a: Any, b: Any) -> bool:
+        if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
+            return a == b
+        if a.shape != b.shape:
+            return False
+        with np.errstate(all="ignore"):
+            close = np.abs(a - b) <= self.tol.atol + self.tol.rtol * np.abs(b)
+        return bool(np.all(close | (np.isnan(a) & np.isnan(b))))
+
+    # -- checking ------------------------------------------------------------------------------
+    def check(self, answer: Any) -> Outcome:
+        if isinstance(answer, (list, dict)):
+            return wrong_type(answer, "one expression")
+        text = str(answer)
+        try:
+            tree = parse(text, self.ns)
+        except AnswerError as err:
+            return Outcome.invalid(str(err))
+        try:
+            expression = Expression(text, tree, infer_shape(tree, self.ns))
+        except AnswerError as err:
+            # A product that does not conform is a wrong answer, not an unreadable one; equal
+            # trees share a signature so the report can count them.
+            return Outcome.incorrect(str(err.with_text(text)), signature=to_plain(tree))
+        values = self.values_of(expression)
+        signature = self.signature(values)
+        mistake = self.known_mistake(expression, values)
+        if expression.shape != self.shape:
+            return mistake or self.wrong_shape(expression, values)
+        where = self.matches(values, self.values)
+        if where is None:
+            return Outcome.correct(signature=signature)
+        if mistake is not None:
+            return mistake
+        if self.is_transpose(values):
+            return Outcome.incorrect(self.layout_message(), signature)
+        return Outcome.incorrect(self.difference(values, where, expression), signature)
+
+    def known_mistake(self, expression: Expression, values: list[np.ndarray]) -> Outcome | None:
+        """The rubric's outcome for a listed mistake this answer is equivalent to, if any."""
+        for entry, label, mistake, mistake_values in self.mistakes:
+            if mistake.shape == expression.shape and self.matches(values, mistake_values) is None:
+                return Outcome.partial(entry.score, entry.feedback, self.signature(values), label)
+        return None
+
+    def is_transpose(self, values: list[np.ndarray]) -> bool:
+        if self.shape[0] == self.shape[1] and self.shape != (1, 1):
+            swapped = [v.swapaxes(1, 2) for v in self.values]
+            return self.matches(values, swapped) is None
+        return False
+
+    def wrong_shape(self, expression: Expression, values: list[np.ndarray]) -> Outcome:
+        got, want = expression.shape, self.shape
+        signature = self.signature(values)
+        if got == (want[1], want[0]) and all(v.ndim == 3 for v in values):
+            if self.matches([v.swapaxes(1, 2) for v in values], self.values) is None:
+                return Outcome.incorrect(self.layout_message(), signature)
+        message = f"your answer has shape {show(got)}; expected {show(want)}"
+        return Outcome.incorrect(message, signature)
+
+    def layout_message(self) -> str:
+        wanted = self.question.layout
+        other = "numerator" if wanted == "denominator" else "denominator"
+        return (f"this is the {other}-layout form (the transpose); the question asks for "
+                f"{wanted} layout")
+
+    def difference(self, values: list[np.ndarray], where: tuple[int, int],
+                   expression: Expression) -> str:
+        batch_index, point = where
+        batch: Batch = self.batches[batch_index]
+        value = values[batch_index][point]
+        names = used_names(self.reference_tree) + used_names(expression.tree)
+        place = point_description(batch, point, self.ns, list(dict.fromkeys(names)))
+        place = f" at {place}" if place else ""
+        if not np.all(np.isfinite(value)):
+            return (f"your answer is undefined{place} (a division by zero or a logarithm or root "
+                    "of a negative number?) where the expected answer is defined")
+        if value.ndim == 2:
+            ok = np.abs(value - self.values[batch_index][point]) <= (
+                self.tol.atol + self.tol.rtol * np.abs(self.values[batch_index][point]))
+            bad = np.argwhere(~ok)
+            if len(bad):
+                row, col = (int(i) + 1 for i in bad[0])
+                more = " and others" if len(bad) > 1 else ""
+                verb = "differ" if more else "differs"
+                return f"wrong{place}: entry ({row}, {col}){more} {verb}"
+        return f"wrong{place}"
+
+    # -- for rubric authors --------------------------------------------------------------------
+    def validate(self) -> list[str]:
+        problems = []
+        q = self.question
+        if q.gradient_of is not None and q.answer is not None:
+            given = read_reference(q.answer, self.ns, ("answer",))
+            if given.shape != self.shape:
+                problems.append(f"answer has shape {show(given.shape)} but the gradient of "
+                                f"gradient_of has shape {show(self.shape)}")
+            elif self.matches(self.values_of(given), self.values) is not None:
+                problems.append("answer does not agree with the gradient of gradient_of")
+        for index, (entry, label, expression, values) in enumerate(self.mistakes):
+            if expression.shape == self.shape and self.matches(values, self.values) is None:
+                problems.append(f"mistakes[{index}] ({label}) is equivalent to the reference: "
+                                "students giving it would be marked correct")
+        return problems
+
+    def describe_answer(self) -> str:
+        text = to_plain(self.reference_tree)
+        if self.wrt is not None:
+            return f"gradient of {text} with respect to {self.wrt} ({self.question.layout} layout), shape {show(self.shape)}"
+        return f"{text}, shape {show(self.shape)}"

@@ -1,0 +1,121 @@
+"""Kind ``shape``: the shape of a result, as students write it (``n x 1``, ``(n, 1)``, ``nx1``,
+``n \\times 1``, ``n*m x 1``). Sizes may be expressions of the dimension names; they are compared by
+value at several random sizes, so ``m n x 1`` equals ``n*m x 1``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+from pydantic import field_validator
+
+from ..answers import AnswerError, Namespace, Symbol, evaluate, read
+from ..rubric import QuestionBase, Rubric
+from ..sampling import generator
+from .base import Checker, Outcome, wrong_type
+
+_SEPARATOR = re.compile(r"\s*(?:\\times|×|✕|⨯|\bby\b|,)\s*|(?<=[\w)\s])\s*[xX]\s*(?=[\w(\s])")
+_WRAPPERS = re.compile(r"^\s*(?:\\left)?\s*[\(\[]\s*(.*?)\s*(?:\\right)?\s*[\)\]]\s*$", re.S)
+TRIALS = 6
+
+
+class ShapeQuestion(QuestionBase):
+    answer: tuple[int | str, int | str]
+    dims: dict[str, tuple[int, int]] = {}
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _text_answer(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = split_shape(value)
+            if parts is None:
+                raise ValueError("write the shape as [rows, cols], e.g. [n, 1]")
+            return [int(p) if p.isdigit() else p for p in parts]
+        return value
+
+
+def split_shape(text: str) -> list[str] | None:
+    """``'(n, 1)'`` → ``['n', '1']``; None when the text is not two sizes."""
+    text = text.strip().strip("$").strip()
+    match = _WRAPPERS.match(text)
+    if match:
+        text = match.group(1)
+    parts = [p.strip() for p in _split_outside_parens(text)]
+    if len(parts) != 2 or not all(parts):
+        return None
+    return parts
+
+
+def _split_outside_parens(text: str) -> list[str]:
+    """Split on the size separator, but not inside brackets (``(n+1) x m``)."""
+    pieces, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0:
+            match = _SEPARATOR.match(text, i)
+            if match and match.end() > i:
+                pieces.append(text[start:i])
+                start = i = match.end()
+                continue
+        i += 1
+    pieces.append(text[start:])
+    return pieces
+
+
+class ShapeChecker(Checker):
+    kinds = ("shape",)
+    Question = ShapeQuestion
+
+    def __init__(self, question: ShapeQuestion, rubric: Rubric):
+        super().__init__(question, rubric)
+        names = sorted({d for d in question.answer if isinstance(d, str)} | set(question.dims))
+        self.ns = Namespace(symbols={n: Symbol(n) for n in names}, dims=frozenset(names))
+        rng = generator(rubric.seed, question.id, "dims")
+        # Distinct primes make n*m, n+m and m*n collide only when they are really equal.
+        primes = np.array([2.0, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53])
+        self.env = {n: rng.choice(primes, size=TRIALS) for n in names}
+        self.expected = [self.size_values(str(d)) for d in question.answer]
+
+    def size_values(self, text: str) -> np.ndarray:
+        expression = read(text, self.ns)
+        if not expression.is_scalar:
+            raise AnswerError(f"`{text}` is not a size")
+        return evaluate(expression.tree, self.ns, self.env, {}, TRIALS)
+
+    def check(self, answer: Any) -> Outcome:
+        if isinstance(answer, list):
+            parts = [str(p).strip() for p in answer]
+            if len(parts) != 2:
+                return Outcome.invalid(f"a shape has two sizes (rows and columns), not {len(parts)}")
+        elif isinstance(answer, str):
+            parts = split_shape(answer)
+            if parts is None:
+                if re.fullmatch(r"\s*\(?\s*\w+\s*,?\s*\)?\s*", answer):
+                    return Outcome.invalid("give both sizes, rows and columns, like n x 1")
+                return Outcome.invalid("write a shape as rows x columns, like n x 1 or (n, 1)")
+        else:
+            return wrong_type(answer, "a shape like n x 1")
+        try:
+            values = [self.size_values(part) for part in parts]
+        except AnswerError as err:
+            return Outcome.invalid(f"cannot read the shape: {err.message}")
+        same = [np.allclose(v, e) for v, e in zip(values, self.expected)]
+        signature = np.concatenate(values)
+        if all(same):
+            return Outcome.correct(signature=signature)
+        if np.allclose(values[0], self.expected[1]) and np.allclose(values[1], self.expected[0]):
+            return Outcome.incorrect("rows and columns are swapped: that is the shape of the "
+                                     "transpose (the other layout)", signature)
+        wrong = "the number of rows" if not same[0] else "the number of columns"
+        if not same[0] and not same[1]:
+            wrong = "both sizes"
+        return Outcome.incorrect(f"{wrong} is not right", signature)
+
+    def describe_answer(self) -> str:
+        rows, cols = self.question.answer
+        return f"{rows} x {cols}"

@@ -1,0 +1,152 @@
+"""Find and load submissions. Every file or folder found becomes a student in the report,
+whatever is wrong with it: an unreadable file is a submission with a ``problem``, not a crash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+MAX_FILE_BYTES = 1_000_000
+MAX_LIST = 200
+ANSWER_SUFFIXES = (".yaml", ".yml")
+CODE_SUFFIX = ".py"
+#: Answers a student left blank.
+_BLANK = {"", "~", "null"}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's answers (question id → text or list) and code files."""
+
+    student: str
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    code: tuple[Path, ...] = ()
+    #: Why the answers could not be read ("" when they could); every question is then invalid.
+    problem: str = ""
+    sources: tuple[Path, ...] = ()
+
+
+class _NoAliasLoader(yaml.BaseLoader):
+    """Every scalar stays the student's text (``yes`` is not True, ``0.50`` is not 0.5) and
+    anchors/aliases are refused, so a small file cannot expand into a huge structure."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def find_submissions(directory: str | Path) -> list[Submission]:
+    """Every submission in ``directory``, sorted by student id.
+
+    ``<student>.yaml``, ``<student>/answers.yaml``, ``<student>.py`` and ``<student>/*.py`` belong
+    to the student named by the stem or folder; hidden files are skipped; any other file becomes
+    a submission that cannot be read, so it still shows in the report.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory}: no such folder")
+    parts: dict[str, list[Path]] = {}
+    for entry in sorted(directory.iterdir()):
+        if entry.name.startswith((".", "__pycache__")):
+            continue
+        student = entry.name if entry.is_dir() else entry.stem
+        parts.setdefault(student, []).append(entry)
+    return [_assemble(student, paths) for student, paths in sorted(parts.items())]
+
+
+def load_submission(path: str | Path) -> Submission:
+    """One submission: a YAML file, a .py file or a student's folder (for ``grader check``)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    student = path.name if path.is_dir() else path.stem
+    paths = [path]
+    if path.is_file() and path.suffix in ANSWER_SUFFIXES + (CODE_SUFFIX,):
+        # A .py and a .yaml with the same stem belong to one student.
+        paths += [path.with_suffix(s) for s in ANSWER_SUFFIXES + (CODE_SUFFIX,)
+                  if s != path.suffix and path.with_suffix(s).is_file()]
+    return _assemble(student, paths)
+
+
+def _assemble(student: str, paths: list[Path]) -> Submission:
+    answer_files: list[Path] = []
+    code: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            inner = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+            yaml_files = [p for p in inner if p.is_file() and p.suffix in ANSWER_SUFFIXES]
+            preferred = [p for p in yaml_files if p.stem == "answers"]
+            answer_files += preferred or yaml_files[:1]
+            code += [p for p in inner if p.is_file() and p.suffix == CODE_SUFFIX]
+            if not yaml_files and not code:
+                problems.append(f"{path.name}/ has no answers.yaml and no .py files")
+        elif path.suffix in ANSWER_SUFFIXES:
+            answer_files.append(path)
+        elif path.suffix == CODE_SUFFIX:
+            code.append(path)
+        else:
+            problems.append(f"{path.name}: not a submission file (expected .yaml or .py)")
+    answers: dict[str, Any] = {}
+    for path in answer_files:
+        loaded, problem = read_answers(path)
+        if problem:
+            problems.append(problem)
+        for key, value in loaded.items():
+            answers.setdefault(key, value)
+    return Submission(student=student, answers=answers, code=tuple(code),
+                      problem="; ".join(problems), sources=tuple(paths))
+
+
+def read_answers(path: Path) -> tuple[dict[str, Any], str]:
+    """The ``answers`` mapping of one YAML file, or ({}, why it could not be read)."""
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return {}, f"{name}: cannot read ({err.strerror or err})"
+    if len(raw) > MAX_FILE_BYTES:
+        return {}, f"{name}: file too large ({len(raw):,} bytes; at most {MAX_FILE_BYTES:,})"
+    if b"\x00" in raw:
+        return {}, f"{name}: not a text file"
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return {}, f"{name}: not UTF-8 text"
+    if not text.strip():
+        return {}, f"{name}: the file is empty"
+    try:
+        data = yaml.load(text, Loader=_NoAliasLoader)  # BaseLoader: builds only str/list/dict
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        return {}, f"{name}: not valid YAML{where}: {problem}"
+    except RecursionError:
+        return {}, f"{name}: nested too deeply"
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "plain text"
+        return {}, f"{name}: expected `answers:` followed by question ids, found {kind}"
+    answers = data.get("answers", data if "answers" not in data else None)
+    if not isinstance(answers, dict):
+        return {}, f"{name}: `answers:` must map question ids to answers"
+    return {str(k).strip(): _clean(v) for k, v in answers.items()}, ""
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
+    """Blank answers become None; lists are bounded in length and depth."""
+    if isinstance(value, str):
+        return None if value.strip() in _BLANK else value
+    if isinstance(value, list) and depth < 3:
+        return [_clean(v, depth + 1) for v in value[:MAX_LIST]]
+    return value
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and not value)
