@@ -149,17 +149,28 @@ def _verdict(student: str, question: str, points: float, outcome: Outcome, answe
 
 
 def _note_unknown(rows: list[Verdict], unknown: list[str]) -> list[Verdict]:
-    """Say which answered ids the rubric does not know: on the missing rows (a misspelt id is
-    usually why an answer is missing), else on the first row."""
-    shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
-    note = f"your file answers questions this assignment does not have: {shown} (check the ids)"
-    targets = [i for i, row in enumerate(rows) if row.status == MISSING] or [0]
+    """Say which answered ids the rubric does not know, on the row of the id it most likely
+    misspells (``q1.sigmod`` → q1.sigmoid), or on the first row when none is close."""
+    import difflib
+
+    ids = [row.question for row in rows]
+    notes: dict[int, list[str]] = {}
+    for name in unknown:
+        close = difflib.get_close_matches(name, ids, n=1, cutoff=0.6)
+        if close:
+            index = ids.index(close[0])
+            notes.setdefault(index, []).append(f"your file has an answer under `{name}`, which "
+                                               f"this assignment does not have: did you mean "
+                                               f"`{close[0]}`?")
+        else:
+            notes.setdefault(0, []).append(f"your file answers `{name}`, which this "
+                                           "assignment does not have (check the id)")
     out = list(rows)
-    for i in targets:
-        row = out[i]
-        feedback = f"{row.feedback}; {note}" if row.feedback else note
-        out[i] = Verdict(row.student, row.question, row.score, row.max_score, row.status,
-                         feedback, row.answer, row.group, row.mistake)
+    for index, extra in notes.items():
+        row = out[index]
+        feedback = "; ".join(([row.feedback] if row.feedback else []) + extra)
+        out[index] = Verdict(row.student, row.question, row.score, row.max_score, row.status,
+                             feedback, row.answer, row.group, row.mistake)
     return out
 
 

@@ -69,16 +69,22 @@ class Checker:
 
     def same_meaning(self, a: Any, b: Any) -> bool:
         """Whether two answers' signatures agree, for grouping wrong answers."""
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-            if a.shape != b.shape:
-                return False
-            with np.errstate(all="ignore"):
-                return bool(np.all((np.abs(a - b) <= 1e-9 + 1e-6 * np.abs(b)) | (np.isnan(a) & np.isnan(b))))
-        return a == b
+        return signatures_agree(a, b)
 
     def describe_answer(self) -> str:
         """The reference in a form for the rubric author (``grader validate``), never a student."""
         return ""
+
+
+def signatures_agree(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Arrays agree entry by entry within the tolerance (nan matches nan); anything else by ==."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
+            return False
+        with np.errstate(all="ignore"):
+            close = np.abs(a - b) <= atol + rtol * np.abs(b)
+        return bool(np.all(close | (np.isnan(a) & np.isnan(b))))
+    return type(a) is type(b) and a == b
 
 
 def wrong_type(answer: Any, expected: str) -> Outcome:

@@ -11,7 +11,7 @@ from pydantic import model_validator
 from ..answers import AnswerError, Expression, evaluate, infer_shape, parse, show
 from ..answers.printing import to_plain
 from ..rubric import Layout, Rubric, SymbolicQuestion
-from .base import Checker, Outcome, wrong_type
+from .base import Checker, Outcome, signatures_agree, wrong_type
 from .symbolic import (Batch, QuestionError, agree, build_namespace, draw_batches,
                        point_description, read_reference, reference_function, shape_of_reference,
                        used_names)
@@ -83,13 +83,7 @@ class ExpressionChecker(Checker):
         return np.concatenate([v.reshape(-1) for v in values])
 
     def same_meaning(self, a: Any, b: Any) -> bool:
-        if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
-            return a == b
-        if a.shape != b.shape:
-            return False
-        with np.errstate(all="ignore"):
-            close = np.abs(a - b) <= self.tol.atol + self.tol.rtol * np.abs(b)
-        return bool(np.all(close | (np.isnan(a) & np.isnan(b))))
+        return signatures_agree(a, b, self.tol.rtol, self.tol.atol)
 
     # -- checking ------------------------------------------------------------------------------
     def check(self, answer: Any) -> Outcome:

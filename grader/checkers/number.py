@@ -10,7 +10,7 @@ import numpy as np
 
 from ..answers import AnswerError, Namespace, evaluate, read
 from ..rubric import QuestionBase, Rubric, Tolerance
-from .base import Checker, Outcome, wrong_type
+from .base import Checker, Outcome, signatures_agree, wrong_type
 
 _NO_NAMES = Namespace()
 
@@ -59,7 +59,7 @@ class NumberChecker(Checker):
     def same_meaning(self, a: Any, b: Any) -> bool:
         if isinstance(a, float) and isinstance(b, float):
             return close(a, b, self.tol) or (math.isnan(a) and math.isnan(b))
-        return a == b
+        return signatures_agree(a, b)
 
     def validate(self) -> list[str]:
         return [] if math.isfinite(self.reference) else ["the answer is not a finite number"]
