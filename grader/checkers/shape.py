@@ -14,9 +14,11 @@ from ..answers import AnswerError, Namespace, Symbol, evaluate, read
 from ..rubric import QuestionBase, Rubric
 from ..sampling import generator
 from .base import Checker, Outcome, wrong_type
+from .symbolic import QuestionError
 
 _SEPARATOR = re.compile(r"\s*(?:\\times|×|✕|⨯|\bby\b|,)\s*|(?<=[\w)\s])\s*[xX]\s*(?=[\w(\s])")
 _WRAPPERS = re.compile(r"^\s*(?:\\left)?\s*[\(\[]\s*(.*?)\s*(?:\\right)?\s*[\)\]]\s*$", re.S)
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 TRIALS = 6
 
 
@@ -73,13 +75,20 @@ class ShapeChecker(Checker):
 
     def __init__(self, question: ShapeQuestion, rubric: Rubric):
         super().__init__(question, rubric)
-        names = sorted({d for d in question.answer if isinstance(d, str)} | set(question.dims))
+        # Dimension names used by the reference sizes (``n*m`` uses n and m) and declared ones.
+        used = {name for d in question.answer if isinstance(d, str) for name in _NAME.findall(d)}
+        names = sorted(used | set(question.dims))
         self.ns = Namespace(symbols={n: Symbol(n) for n in names}, dims=frozenset(names))
         rng = generator(rubric.seed, question.id, "dims")
         # Distinct primes make n*m, n+m and m*n collide only when they are really equal.
         primes = np.array([2.0, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53])
         self.env = {n: rng.choice(primes, size=TRIALS) for n in names}
-        self.expected = [self.size_values(str(d)) for d in question.answer]
+        self.expected = []
+        for index, dim in enumerate(question.answer):
+            try:
+                self.expected.append(self.size_values(str(dim)))
+            except AnswerError as err:
+                raise QuestionError(("answer", index), err.message) from None
 
     def size_values(self, text: str) -> np.ndarray:
         expression = read(text, self.ns)

@@ -1,0 +1,179 @@
+"""Kind ``interval``: a set of values of one variable, typically the step sizes for which gradient
+descent converges. Same set → correct; same endpoints but other openness → ``endpoint_credit``
+with what happens at that endpoint; otherwise incorrect, naming a step size where the student's
+set and the truth disagree, with what gradient descent does there (found by simulation)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ..answers import AnswerError, Namespace, Symbol
+from ..answers.intervals import Interval, IntervalSet, parse_interval
+from ..rubric import QuestionBase, Rubric, Tolerance
+from ..sampling import generator
+from .base import Checker, Outcome, signatures_agree, wrong_type
+from .descent import Descent, LossSpec, describe_number, display, param_value
+from .symbolic import QuestionError
+
+
+class IntervalQuestion(QuestionBase):
+    variable: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    aliases: tuple[str, ...] = ()
+    answer: str | None = None
+    convergence_of: LossSpec | None = None
+    #: Parameters an answer's endpoints may mention (``(0, 2/x^2)``); defaults to convergence_of's.
+    params: dict[str, Any] = {}
+    endpoint_credit: float = Field(0.5, ge=0, le=1)
+    tolerance: Tolerance = Tolerance(rtol=1.0e-4, atol=1.0e-9)
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> "IntervalQuestion":
+        if (self.answer is None) == (self.convergence_of is None):
+            raise ValueError("give exactly one of `answer` and `convergence_of`")
+        return self
+
+
+class IntervalChecker(Checker):
+    kinds = ("interval",)
+    Question = IntervalQuestion
+
+    def __init__(self, question: IntervalQuestion, rubric: Rubric):
+        super().__init__(question, rubric)
+        q = question
+        raw_params = dict(q.convergence_of.params if q.convergence_of else {})
+        raw_params.update(q.params)
+        self.params = {}
+        for name, value in raw_params.items():
+            array = param_value(value, ("params", name))
+            if array.ndim == 0:  # only scalar parameters can appear in an endpoint
+                self.params[name] = float(array)
+        self.variables = {q.variable, *q.aliases}
+        self.ns = Namespace(symbols={name: Symbol(name) for name in self.params},
+                            aliases={alias: q.variable for alias in q.aliases}, allow_inf=True)
+        self.tol = q.tolerance
+        self.descent: Descent | None = None
+        if q.convergence_of is not None:
+            self.descent = Descent(q.convergence_of, field=("convergence_of",))
+            self.reference, _ = self.descent.convergence()
+            self.descent.confirm(self.reference, generator(rubric.seed, q.id, "confirm"))
+        else:
+            try:
+                self.reference = self.read(q.answer)
+            except AnswerError as err:
+                raise QuestionError(("answer",), err.message) from None
+        self.name = display(q.variable)
+
+    def read(self, text: str) -> IntervalSet:
+        return parse_interval(text, self.variables, self.ns, self.params)
+
+    def check(self, answer: Any) -> Outcome:
+        if not isinstance(answer, str):
+            return wrong_type(answer, "an interval written as text, like (0, 2)")
+        try:
+            student = self.read(answer)
+        except AnswerError as err:
+            return Outcome.invalid(str(err))
+        signature = _signature(student)
+        if self.same_endpoints(student, self.reference):
+            if self.same_openness(student, self.reference):
+                return Outcome.correct(signature=signature)
+            return Outcome.partial(self.question.endpoint_credit, self.endpoint_message(student),
+                                   signature)
+        return Outcome.incorrect(self.witness_message(student), signature)
+
+    # -- comparison ----------------------------------------------------------------------------
+    def close(self, a: float, b: float) -> bool:
+        if math.isinf(a) or math.isinf(b):
+            return a == b
+        return abs(a - b) <= self.tol.atol + self.tol.rtol * abs(b)
+
+    def same_endpoints(self, a: IntervalSet, b: IntervalSet) -> bool:
+        return len(a.parts) == len(b.parts) and all(
+            self.close(p.low, q.low) and self.close(p.high, q.high) for p, q in zip(a.parts, b.parts))
+
+    @staticmethod
+    def same_openness(a: IntervalSet, b: IntervalSet) -> bool:
+        return all(p.low_closed == q.low_closed and p.high_closed == q.high_closed
+                   for p, q in zip(a.parts, b.parts))
+
+    # -- feedback ------------------------------------------------------------------------------
+    def what_happens(self, alpha: float) -> str | None:
+        if self.descent is None:
+            return None
+        if alpha == 0:
+            return "stays where it starts"
+        return self.descent.simulate(np.array([alpha]))[0].replace("stays", "stays where it starts")
+
+    def endpoint_message(self, student: IntervalSet) -> str:
+        for p, q in zip(student.parts, self.reference.parts):
+            for mine, theirs, value in ((p.low_closed, q.low_closed, q.low),
+                                        (p.high_closed, q.high_closed, q.high)):
+                if mine == theirs:
+                    continue
+                at = f"{self.name} = {describe_number(value)}"
+                happens = self.what_happens(value)
+                reason = f": at {at} gradient descent {happens}" if happens else ""
+                if mine:
+                    return f"the endpoints are right, but your set includes {at}, which it should not{reason}"
+                return f"the endpoints are right, but your set leaves out {at}{reason}"
+        return "the endpoints are right, but not whether they are included"
+
+    def witness_message(self, student: IntervalSet) -> str:
+        witness, inside = _witness(student, self.reference)
+        if witness is None:
+            return "not the right set"
+        at = f"{self.name} = {describe_number(witness)}"
+        happens = self.what_happens(witness)
+        if inside:
+            if happens:
+                return f"your set includes {at}, but there gradient descent {happens}"
+            return f"your set includes {at}, which it should not"
+        if happens:
+            return f"at {at} gradient descent {happens}, but your set leaves it out"
+        return f"your set leaves out {at}, which it should include"
+
+    def same_meaning(self, a: Any, b: Any) -> bool:
+        return signatures_agree(a, b, self.tol.rtol, self.tol.atol)
+
+    def describe_answer(self) -> str:
+        return f"{self.question.variable} in {self.reference.show()}"
+
+
+def _signature(value: IntervalSet) -> np.ndarray:
+    return np.array([x for p in value.parts for x in (p.low, p.high, p.low_closed, p.high_closed)],
+                    dtype=float)
+
+
+def _witness(student: IntervalSet, reference: IntervalSet) -> tuple[float | None, bool]:
+    """A simple number in one set but not the other; True when it is in the student's set."""
+    points = sorted({x for s in (student, reference) for p in s.parts for x in (p.low, p.high)})
+    finite = [x for x in points if math.isfinite(x)]
+    candidates: list[float] = []
+    if finite:
+        candidates.append(min(finite) - max(1.0, abs(min(finite))))
+        candidates.append(max(finite) + max(1.0, abs(max(finite))))
+    for a, b in zip(finite, finite[1:]):
+        candidates.append(_nice_between(a, b))
+    candidates += finite
+    for value in candidates:
+        mine, truth = student.contains(value), reference.contains(value)
+        if mine != truth:
+            return value, mine
+    return None, False
+
+
+def _nice_between(a: float, b: float) -> float:
+    """A short number strictly between a and b (1.5 rather than 1.4999)."""
+    middle = (a + b) / 2
+    for digits in range(0, 8):
+        rounded = round(middle, digits)
+        if a < rounded < b:
+            return rounded
+    return middle
+
+
+__all__ = ["Interval", "IntervalChecker", "IntervalQuestion"]
