@@ -224,7 +224,7 @@ def describe_number(value: float) -> str:
     """A step size or value as students would write it."""
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    return f"{value:.4g}"
+    return f"{value:.6g}"
 
 
 __all__ = ["Descent", "LossSpec", "describe_number", "display", "param_value"]
