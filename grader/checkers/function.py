@@ -1,0 +1,292 @@
+"""Kind ``function``: a student's Python function, run in the sandbox at random inputs and compared
+on our side with a reference (an answer-language expression, a derived gradient, or trusted
+instructor Python). The student's process only ever sees the arguments."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ..answers import SCALAR, Namespace, Symbol, evaluate, gradient, show
+from ..rubric import Dim, QuestionBase, Rubric, Strict, Tolerance
+from ..sampling import DEFAULT_DIM_RANGE, generator, size_sets
+from ..verdict import ERROR, INVALID, MISSING, TIMEOUT
+from .base import Checker, Outcome
+from .symbolic import QuestionError, read_reference
+
+#: Distinct size assignments the calls cycle through.
+SIZE_SETS = 3
+
+
+class ArgSpec(Strict):
+    """One argument: a float (default), an int (``integer: [1, 8]``) or an array (``shape: [n]``)."""
+
+    shape: tuple[Dim, ...] | None = Field(None, min_length=1, max_length=2)
+    domain: tuple[float, float] | None = None
+    positive: bool = False
+    integer: tuple[int, int] | None = None
+
+    def bounds(self) -> tuple[float, float]:
+        if self.domain is not None:
+            return self.domain
+        return (0.1, 5.0) if self.positive else (-5.0, 5.0)
+
+
+class FunctionQuestion(QuestionBase):
+    function: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    args: dict[str, ArgSpec] = Field(min_length=1)
+    dims: dict[str, tuple[int, int]] = {}
+    answer: str | None = None
+    gradient_of: str | None = None
+    wrt: str | None = None
+    reference: str | None = None
+    #: The shape the function must return, when it is not the reference's own (e.g. [n] for a
+    #: column-vector expression is the default; say [n, 1] to demand a column).
+    returns: tuple[Dim, ...] | None = None
+    calls: int = Field(12, ge=1, le=1000)
+    tolerance: Tolerance = Tolerance()
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> "FunctionQuestion":
+        given = [x for x in (self.answer, self.gradient_of, self.reference) if x is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one reference: `answer`, `gradient_of` (with `wrt`) or `reference`")
+        if self.gradient_of is not None and self.wrt not in self.args:
+            raise ValueError("`gradient_of` needs `wrt`: one of the args")
+        return self
+
+    @property
+    def function_name(self) -> str:
+        return self.function or self.id.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    args: tuple[Any, ...]
+    expected: np.ndarray
+    sizes: Mapping[str, int]
+
+
+class FunctionChecker(Checker):
+    kinds = ("function",)
+    Question = FunctionQuestion
+    runs_code = True
+
+    def __init__(self, question: FunctionQuestion, rubric: Rubric):
+        super().__init__(question, rubric)
+        q = question
+        self.tol = q.tolerance
+        dims = {d for spec in q.args.values() for d in (spec.shape or ()) if isinstance(d, str)}
+        dims |= set(q.dims)
+        ranges = {d: tuple(q.dims.get(d, DEFAULT_DIM_RANGE)) for d in dims}
+        sizes = size_sets(ranges, generator(rubric.seed, q.id, "sizes"), SIZE_SETS)
+        reference = self._reference(q, rubric)
+        rng = generator(rubric.seed, q.id, "calls")
+        self.calls: list[PreparedCall] = []
+        attempts = 0
+        while len(self.calls) < q.calls:
+            attempts += 1
+            if attempts > 20 * q.calls:
+                raise QuestionError((), "the reference is undefined (or not finite) at almost "
+                                        "every random input: check the domains")
+            chosen = sizes[len(self.calls) % len(sizes)]
+            args = tuple(_draw(spec, chosen, rng) for spec in q.args.values())
+            expected = np.asarray(reference(args, chosen), dtype=float)
+            if np.all(np.isfinite(expected)):
+                if q.returns is not None:
+                    wanted = tuple(d if isinstance(d, int) else chosen[d] for d in q.returns)
+                    if expected.size != int(np.prod(wanted)):
+                        raise QuestionError(("returns",), f"the reference has shape {expected.shape}")
+                    expected = expected.reshape(wanted)
+                self.calls.append(PreparedCall(args, expected, chosen))
+
+    # -- references ----------------------------------------------------------------------------
+    def _reference(self, q: FunctionQuestion, rubric: Rubric) -> Callable[[tuple, Mapping[str, int]], np.ndarray]:
+        if q.reference is not None:
+            return _python_reference(q.reference, rubric.base_dir)
+        symbols = {}
+        for name, spec in q.args.items():
+            if spec.shape is None:
+                symbols[name] = Symbol(name)
+            elif len(spec.shape) == 1:
+                symbols[name] = Symbol(name, (spec.shape[0], 1))  # a 1-D array is a column
+            else:
+                symbols[name] = Symbol(name, tuple(spec.shape))
+        dims = frozenset(d for s in symbols.values() for d in s.shape if isinstance(d, str))
+        ns = Namespace(symbols=symbols, dims=dims)
+        field = ("answer",) if q.answer is not None else ("gradient_of",)
+        expression = read_reference(q.answer if q.answer is not None else q.gradient_of, ns, field)
+        if q.gradient_of is not None and not expression.is_scalar:
+            raise QuestionError(field, f"must be a scalar expression, not {show(expression.shape)}")
+        names = list(q.args)
+        one_d = {n for n, spec in q.args.items() if spec.shape is not None and len(spec.shape) == 1}
+
+        def value(args: tuple, sizes: Mapping[str, int]) -> np.ndarray:
+            env = {}
+            for name, arg in zip(names, args):
+                array = np.asarray(arg, dtype=float)
+                env[name] = array.reshape(1, -1, 1) if name in one_d else array.reshape(1, *array.shape)
+            with np.errstate(all="ignore"):
+                if q.gradient_of is not None:
+                    out = gradient(expression.tree, ns, env, sizes, 1, q.wrt)[0]
+                    return out.reshape(-1) if q.wrt in one_d else out
+                out = evaluate(expression.tree, ns, env, sizes, 1)[0]
+            if out.ndim == 2 and out.shape[1] == 1 and one_d:
+                return out[:, 0]  # a column over 1-D arguments comes back 1-D
+            return out
+        return value
+
+    # -- checking ------------------------------------------------------------------------------
+    def sandbox_calls(self):
+        from ..sandbox import Call
+
+        name = self.question.function_name
+        return [Call(name, call.args) for call in self.calls]
+
+    def judge(self, results: Iterable[Any]) -> Outcome:
+        """An outcome from the sandbox's results for this question's calls, in order."""
+        for index, (call, result) in enumerate(zip(self.calls, results)):
+            where = f"call {index + 1} ({self.describe_args(call)})"
+            if result.status == "timeout":
+                return Outcome(TIMEOUT, 0.0, f"{where}: {result.message or 'took too long'}")
+            if result.status == "error":
+                return Outcome(ERROR, 0.0, f"{where}: {result.message}")
+            if result.status == "invalid":
+                return Outcome(INVALID, 0.0, f"{where}: {result.message}")
+            value = np.asarray(result.value, dtype=float)
+            if value.shape != call.expected.shape:
+                return Outcome.incorrect(f"{where}: returned shape {_shape(value.shape)}; "
+                                         f"expected {_shape(call.expected.shape)}")
+            close = np.abs(value - call.expected) <= self.tol.atol + self.tol.rtol * np.abs(call.expected)
+            if not np.all(close):
+                bad = tuple(int(i) for i in np.argwhere(~close)[0])
+                entry = f" at index {bad if len(bad) > 1 else bad[0]}" if bad else ""
+                return Outcome.incorrect(f"{where}: wrong value{entry}")
+        return Outcome.correct()
+
+    def describe_args(self, call: PreparedCall) -> str:
+        parts = []
+        for name, arg in zip(self.question.args, call.args):
+            if isinstance(arg, np.ndarray):
+                parts.append(f"{name} of shape {_shape(arg.shape)}")
+            elif isinstance(arg, int):
+                parts.append(f"{name} = {arg}")
+            else:
+                parts.append(f"{name} = {arg:.3g}")
+        return ", ".join(parts)
+
+    def check(self, answer: Any) -> Outcome:
+        return Outcome(MISSING, 0.0, "this question is answered with code")
+
+    def describe_answer(self) -> str:
+        q = self.question
+        source = q.reference or q.answer or f"gradient of {q.gradient_of} with respect to {q.wrt}"
+        return f"{q.function_name}({', '.join(q.args)}) vs {source}, {len(self.calls)} calls"
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _draw(spec: ArgSpec, sizes: Mapping[str, int], rng: np.random.Generator) -> Any:
+    if spec.integer is not None:
+        low, high = spec.integer
+        return int(rng.integers(low, high + 1))
+    low, high = spec.bounds()
+    if spec.shape is None:
+        return float(rng.uniform(low, high))
+    shape = tuple(d if isinstance(d, int) else sizes[d] for d in spec.shape)
+    return rng.uniform(low, high, shape)
+
+
+def _python_reference(target: str, base_dir: Path) -> Callable[[tuple, Mapping[str, int]], np.ndarray]:
+    """``path.py:function`` from trusted instructor code, loaded into this process."""
+    path_text, _, name = target.rpartition(":")
+    if not path_text or not name:
+        raise QuestionError(("reference",), "write the reference as path/to/file.py:function")
+    path = Path(path_text)
+    candidates = [path] if path.is_absolute() else [base_dir / path, Path.cwd() / path, base_dir.parent / path]
+    found = next((p for p in candidates if p.is_file()), None)
+    if found is None:
+        raise QuestionError(("reference",), f"no file {path_text}")
+    module_name = f"_grader_reference_{abs(hash(str(found.resolve())))}"
+    module = sys.modules.get(module_name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(module_name, found)
+        if spec is None or spec.loader is None:
+            raise QuestionError(("reference",), f"cannot load {path_text}")
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)  # instructor code, never a student's
+        except Exception as err:  # noqa: BLE001 - report any failure of the instructor's file
+            raise QuestionError(("reference",), f"{path_text} failed to load: {type(err).__name__}: {err}") from None
+        sys.modules[module_name] = module
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise QuestionError(("reference",), f"{path_text} has no function {name}")
+
+    def value(args: tuple, sizes: Mapping[str, int]) -> np.ndarray:
+        copies = tuple(np.array(a) if isinstance(a, np.ndarray) else a for a in args)
+        return np.asarray(function(*copies), dtype=float)
+    return value
+
+
+def run_code_questions(checkers: list[FunctionChecker], submissions: list, rubric: Rubric,
+                       jobs: int, progress=None) -> dict[str, dict[str, Outcome]]:
+    """Run each student's code once (all function questions' calls together) and judge it."""
+    from ..sandbox import Limits, SandboxPool
+
+    settings = rubric.sandbox
+    limits = Limits(wall_time=settings.wall_time, call_time=settings.call_time,
+                    cpu_time=settings.cpu_time, memory_bytes=settings.memory_mb << 20,
+                    processes=settings.processes, output_bytes=max(1, settings.output_bytes))
+    plan = [(checker, checker.sandbox_calls()) for checker in checkers]
+    all_calls = [call for _, calls in plan for call in calls]
+    outcomes: dict[str, dict[str, Outcome]] = {}
+    runnable = [s for s in submissions if s.code]
+    for submission in submissions:
+        if not submission.code:
+            outcomes[submission.student] = {
+                c.question.id: Outcome(MISSING, 0.0, "no .py file submitted") for c in checkers}
+    if runnable:
+        with SandboxPool(jobs=jobs, limits=limits) as pool:
+            runs = _map_with_progress(pool, [(list(s.code), all_calls) for s in runnable], progress)
+        for submission, run in zip(runnable, runs):
+            outcomes[submission.student] = _judge_run(plan, run)
+    if progress:
+        for _ in range(len(submissions) - len(runnable)):
+            progress(1)
+    return outcomes
+
+
+def _map_with_progress(pool, items, progress):
+    if progress is None:
+        return pool.map(items)
+    runs = []
+    for start in range(0, len(items), 32):
+        chunk = pool.map(items[start:start + 32])
+        runs.extend(chunk)
+        for _ in chunk:
+            progress(1)
+    return runs
+
+
+def _judge_run(plan, run) -> dict[str, Outcome]:
+    out: dict[str, Outcome] = {}
+    if run.load_status != "ok":
+        status = TIMEOUT if run.load_status == "timeout" else ERROR
+        for checker, _ in plan:
+            out[checker.question.id] = Outcome(status, 0.0, run.load_message or "your file could not be loaded")
+        return out
+    offset = 0
+    for checker, calls in plan:
+        results = run.results[offset:offset + len(calls)]
+        offset += len(calls)
+        out[checker.question.id] = checker.judge(results)
+    return out
