@@ -186,18 +186,23 @@ class Descent:
         minimiser = np.linalg.solve(hessian, -g0)
         start = minimiser + np.linspace(1.0, 2.0, size)  # off the minimiser in every direction
         points = np.broadcast_to(start, (len(alphas), size)).copy()
-        previous = points
+        previous = halfway = points
         step = alphas[:, None]
-        for _ in range(steps):
+        for index in range(steps):
+            if index == steps // 2:
+                halfway = points
             previous, points = points, points - step * (points @ hessian.T + g0)
         error0 = np.linalg.norm(start - minimiser)
         error = np.linalg.norm(points - minimiser, axis=1)
+        error_half = np.linalg.norm(halfway - minimiser, axis=1)
         last_step = np.linalg.norm(points - previous, axis=1)
         result = []
         for i in range(len(alphas)):
-            if not np.isfinite(error[i]) or error[i] > 10 * error0:
+            # Slow directions make the absolute error a poor judge; its trend over the second
+            # half of the run tells shrinking from growing from neither.
+            if not np.isfinite(error[i]) or error[i] > 10 * error0 or error[i] > 1.001 * error_half[i]:
                 result.append("diverges")
-            elif error[i] < 1e-6 * error0:
+            elif error[i] < 1e-6 * error0 or error[i] < 0.999 * error_half[i]:
                 result.append("converges")
             elif last_step[i] > 1e-9 * error0:
                 result.append("oscillates")  # still moving, neither closer nor further
