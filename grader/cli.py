@@ -237,7 +237,7 @@ def export(outdir: str, fmt: str, assignment: str | None, dest: str | None) -> N
             path = report.export_canvas(Path(outdir), assignment or meta.title, target)
         else:
             path = report.export_gradescope(Path(outdir), target)
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, report.UnsafeOutputDirError) as err:
         _fail(str(err))
     click.echo(f"wrote {path}")
 
