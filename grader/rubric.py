@@ -300,11 +300,21 @@ def _field_path(path: tuple) -> str:
 def _describe(err: ValidationError, prefix: tuple, lines: dict[tuple, int], shown: str) -> list[str]:
     problems = []
     for item in err.errors():
-        loc = tuple(part for part in item["loc"] if not _is_union_tag(part))
-        path = prefix + loc
+        path = _real_path(prefix, item["loc"], lines)
         problems.append(f"{shown}:{_line(lines, path)}: {_field_path(path) or 'rubric'}: "
                         f"{_message(item)}")
     return list(dict.fromkeys(problems))
+
+
+def _real_path(prefix: tuple, loc: tuple, lines: dict[tuple, int]) -> tuple:
+    """The field path of an error: the parts of pydantic's ``loc`` that are keys or indexes in
+    the YAML, and a last, missing field; not the names of union members it tried. (A key such as
+    ``A`` in ``symbols`` is a field even though it looks like a class name.)"""
+    path = prefix
+    for index, part in enumerate(loc):
+        if path + (part,) in lines or (index == len(loc) - 1 and not _is_union_tag(part)):
+            path += (part,)
+    return path
 
 
 def _is_union_tag(part: Any) -> bool:

@@ -32,7 +32,7 @@ class Submission:
 class _NoAliasLoader(yaml.BaseLoader):
     """Every scalar stays the student's text (``yes`` is not True, ``0.50`` is not 0.5), and
     anchors/aliases are refused. Used where libyaml is missing; otherwise the C loader (50x
-    faster) is used, and ``_clean``'s budget bounds what aliases could multiply."""
+    faster) is used, after ``_refuse_aliases`` has checked its event stream."""
 
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -45,8 +45,20 @@ class _NoAliasLoader(yaml.BaseLoader):
 # Both build only str, list and dict: nothing in a submission becomes a Python object.
 _LOADER = getattr(yaml, "CBaseLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
 _LOADER = _LOADER or _NoAliasLoader
-#: Most list entries one submission may hold, counted over all answers (aliases count each time).
+#: Most list entries one submission may hold, counted over all answers.
 MAX_ENTRIES = 5000
+
+
+def _refuse_aliases(text: str) -> None:
+    """ComposerError at the first alias (``*name``). The C loader would build it as a shared
+    reference that ``_clean`` does not look inside past depth 3, so a 1 KB file of nested aliases
+    could expand to billions of entries later (when the answer is keyed or shown)."""
+    if _LOADER is _NoAliasLoader:
+        return  # it refuses them while composing
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed",
+                                              event.start_mark)
 
 
 def find_submissions(directory: str | Path) -> list[Submission]:
@@ -130,6 +142,7 @@ def read_answers(path: Path) -> tuple[dict[str, Any], str]:
     if not text.strip():
         return {}, f"{name}: the file is empty"
     try:
+        _refuse_aliases(text)
         data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)

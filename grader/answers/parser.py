@@ -18,6 +18,9 @@ from .nodes import (ADD, DIV, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Giv
                     Name, Neg, Node, Num, Param, Pow, Transpose, walk)
 
 MAX_DEPTH = 60
+#: Height of the finished tree: a flat chain like ``x+x+...+x`` nests only as deep as the chain is
+#: long, and every later pass (shapes, evaluation, printing, sympy) recurses over the tree.
+MAX_HEIGHT = 150
 _CLOSERS = {"(": ")", "[": "]", "{": "}", "\\{": "\\}"}
 # Binding powers.
 _ADD_BP, _MUL_BP, _NEG_BP, _POW_BP, _POSTFIX_BP = 10, 20, 30, 40, 50
@@ -27,11 +30,31 @@ _STARTS_OPERAND = {NUM, NAME, LP, FRAC, SQRT, DECOR, BAR, DBAR}
 def parse(text: str, namespace: Namespace) -> Node:
     """Parse one answer; raise AnswerError (with a caret) when the text is not an answer."""
     try:
-        return Parser(text, namespace).parse_answer()
+        return Parser(text, namespace, _answer_tokens(text)).parse_answer()
     except AnswerError as err:
         raise err.with_text(text) from None
     except RecursionError:
         raise AnswerError("the answer is nested too deeply", text) from None
+
+
+def _answer_tokens(text: str) -> list[Token]:
+    """The tokens of an answer. Only the right-hand side of ``lhs = rhs`` is read, so only it
+    has to be made of known characters and commands: ``∂L/∂w = 2w`` is fine.
+    """
+    try:
+        return tokenize(text)
+    except AnswerError as err:
+        cut = text.rfind("=")
+        if err.span is None or cut <= 0 or err.span[0] >= cut or text[cut - 1] in "<>":
+            raise
+    try:
+        tail = tokenize(text[cut + 1:])
+    except AnswerError as err:
+        span = None if err.span is None else (err.span[0] + cut + 1, err.span[1] + cut + 1)
+        raise AnswerError(err.message, text, span) from None
+    shifted = [Token(t.kind, t.value, t.start + cut + 1, t.end + cut + 1, t.decor, t.latex)
+               for t in tail]
+    return [Token(EQ, "=", cut, cut + 1), *shifted]
 
 
 class Parser:
@@ -87,6 +110,9 @@ class Parser:
             if token.kind == RP:
                 raise self.error(f"`{token.value}` has no matching opening bracket", token)
             raise self.error(f"unexpected `{self._show(token)}`", token)
+        if len(self.tokens) > MAX_HEIGHT and _height(tree) > MAX_HEIGHT:
+            raise AnswerError(f"the answer is nested too deeply or is too long a chain of "
+                              f"operations (at most {MAX_HEIGHT} levels): simplify it", self.text)
         return tree
 
     def parse_expression(self, min_bp: int = 0) -> Node:
@@ -339,6 +365,13 @@ class Parser:
 
     def parse_builtin_call(self, func: str, token: Token) -> Node:
         nxt = self.peek()
+        if (func == "eye" and nxt.kind == LP and self.peek(1).kind == NAME
+                and self.peek(1).value in self.ns.dims and not self.ns.declares(self.peek(1).value)
+                and self.peek(2).kind == RP):
+            # eye(n) with a dimension name: n is a size, not a value, so it is not parsed as one.
+            opener, size = self.advance(), self.advance()
+            self.expect_close(opener)
+            return Identity(size.value, span=(token.start, self.tokens[self.pos - 1].end))
         if nxt.kind == LP and nxt.value in ("(", "[", "\\{") or (nxt.kind == LP and token.latex):
             args = self.parse_call_arguments(func)
         elif token.latex and nxt.kind in _STARTS_OPERAND:
@@ -399,6 +432,23 @@ class Parser:
             else:
                 raise self.error(f"`{token.value}` needs an argument: write {token.value}(...)", token)
         return tuple(defaults)
+
+
+def _height(tree: Node) -> int:
+    """The number of levels in a tree, without recursion."""
+    best, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        best = max(best, level)
+        if isinstance(node, (Neg, Transpose)):
+            stack.append((node.operand, level + 1))
+        elif isinstance(node, BinOp):
+            stack.extend(((node.left, level + 1), (node.right, level + 1)))
+        elif isinstance(node, Pow):
+            stack.extend(((node.base, level + 1), (node.exponent, level + 1)))
+        elif isinstance(node, (Call, Apply)):
+            stack.extend((arg, level + 1) for arg in node.args)
+    return best
 
 
 def _join(left: Node, right: Node) -> tuple[int, int]:

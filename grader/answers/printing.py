@@ -131,8 +131,12 @@ class _Latex(_Plain):
     def parens(self, text: str) -> str:
         return f"\\left({text}\\right)"
 
-    def divide(self, node: BinOp, left: str, right: str) -> str:
-        return f"\\frac{{{self.show(node.left)}}}{{{self.show(node.right)}}}"
+    def binop(self, node: BinOp) -> str:
+        if node.op == DIV:
+            # Each side is shown once: building the plain operands first and then the fraction
+            # made nested fractions cost 2^depth.
+            return f"\\frac{{{self.show(node.left)}}}{{{self.show(node.right)}}}"
+        return super().binop(node)
 
     def power(self, node: Pow) -> str:
         base = self.wrap(node.base, _precedence(node.base) <= _POW)

@@ -80,7 +80,9 @@ class ExpressionChecker(Checker):
         return None
 
     def signature(self, values: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate([v.reshape(-1) for v in values])
+        # Each batch's (rows, cols) comes first, so that a row vector and a column vector with
+        # the same entries (x^T A and A^T x) are not grouped as one answer.
+        return np.concatenate([np.r_[_rows_cols(v), v.reshape(-1)] for v in values])
 
     def same_meaning(self, a: Any, b: Any) -> bool:
         return signatures_agree(a, b, self.tol.rtol, self.tol.atol)
@@ -186,3 +188,8 @@ class ExpressionChecker(Checker):
         if self.wrt is not None:
             return f"gradient of {text} with respect to {self.wrt} ({self.question.layout} layout), shape {show(self.shape)}"
         return f"{text}, shape {show(self.shape)}"
+
+
+def _rows_cols(values: np.ndarray) -> tuple[int, int]:
+    """The shape of one answer in a batch of values: scalars are (n,), matrices (n, rows, cols)."""
+    return (values.shape[1], values.shape[2]) if values.ndim == 3 else (1, 1)

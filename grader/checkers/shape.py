@@ -89,6 +89,11 @@ class ShapeChecker(Checker):
                 self.expected.append(self.size_values(str(dim)))
             except AnswerError as err:
                 raise QuestionError(("answer", index), err.message) from None
+        # The example in messages about the notation must not be the answer itself (n x 1).
+        is_3x2 = all(np.allclose(e, v) for e, v in zip(self.expected, (3, 2)))
+        rows, cols = (2, 3) if is_3x2 else (3, 2)
+        self.example = f"{rows} x {cols}"
+        self.example_tuple = f"({rows}, {cols})"
 
     def size_values(self, text: str) -> np.ndarray:
         expression = read(text, self.ns)
@@ -105,10 +110,11 @@ class ShapeChecker(Checker):
             parts = split_shape(answer)
             if parts is None:
                 if re.fullmatch(r"\s*\(?\s*\w+\s*,?\s*\)?\s*", answer):
-                    return Outcome.invalid("give both sizes, rows and columns, like n x 1")
-                return Outcome.invalid("write a shape as rows x columns, like n x 1 or (n, 1)")
+                    return Outcome.invalid(f"give both sizes, rows and columns, like {self.example}")
+                return Outcome.invalid(f"write a shape as rows x columns, like {self.example} or "
+                                       f"{self.example_tuple}")
         else:
-            return wrong_type(answer, "a shape like n x 1")
+            return wrong_type(answer, f"a shape like {self.example}")
         try:
             values = [self.size_values(part) for part in parts]
         except AnswerError as err:

@@ -1,0 +1,345 @@
+"""The ``grader`` command: grade, check and validate, through click's runner and a real process."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+
+DETAILS_COLUMNS = ["student", "question", "score", "max_score", "status", "feedback"]
+WRITTEN_STATUSES = {"correct", "partial", "incorrect", "missing", "invalid"}
+
+#: Reference answers (several spellings) of hw1's written questions: no output may show them,
+#: unless the student wrote that text themselves.
+REFERENCES = {
+    "q1.sigmoid": ["f (1 - f)", "f*(1 - f)", "f(1-f)"],
+    "q1.softmax_diag": ["f_i (1 - f_i)", "f_i*(1 - f_i)", "f_i - f_i^2"],
+    "q1.softmax_offdiag": ["-f_i f_j", "-f_i*f_j"],
+    "q1.softmax_jacobian": ["diag(f) - f f^T", "diag(f) - f*f^T"],
+    "q1.softplus": ["sigmoid(beta x)", "sigmoid(beta*x)"],
+    "q2.quadratic": ["(A + A^T) x + z", "(A + A^T)*x + z", "A x + A^T x + z"],
+    "q2.l2_single": ["x (x^T w - y)", "(w^T x - y) x", "x*(x^T*w - y)"],
+    "q2.l2_multi": ["X^T (X w - y)", "X^T*(X*w - y)", "X^T X w - X^T y"],
+    "q3.linear": ["2 (W x + b - y) x^T", "2*(W*x + b - y)*x^T"],
+    "q4.boundary_a2": ["oscillates"],
+}
+
+
+def run(*args: str, **kwargs):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, **kwargs)
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def squash(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def assert_no_reference(text: str, own_answers: str, questions=REFERENCES) -> None:
+    for qid in questions:
+        for reference in REFERENCES[qid]:
+            if squash(reference) in squash(own_answers):
+                continue  # the student's own text may be quoted back in an error message
+            assert squash(reference) not in squash(text), f"output reveals {reference!r} ({qid})"
+
+
+def text_blocks(output: str) -> dict[str, str]:
+    """`grader check`'s text output split per question: its head line and indented lines."""
+    blocks: dict[str, str] = {}
+    current = None
+    for line in output.splitlines():
+        if line.startswith("    ") and current:
+            blocks[current] += line + "\n"
+        elif len(line.split()) > 1 and not line.startswith("total:"):
+            current = line.split()[1]
+            blocks[current] = line + "\n"
+    return blocks
+
+
+@pytest.fixture(scope="module")
+def graded(written_hw1_path, submissions_dir, tmp_path_factory):
+    """`grader grade` of hw1's written part over the real submissions folder."""
+    out = tmp_path_factory.mktemp("graded") / "out"
+    result = run("grade", written_hw1_path, submissions_dir, "-o", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+# -- grade --------------------------------------------------------------------------------------------
+def test_details_csv(graded, written_hw1):
+    table = read_csv(graded / "details.csv")
+    assert table[0] == DETAILS_COLUMNS
+    body = table[1:]
+    ids = [q.id for q in written_hw1.questions]
+    students = sorted({row[0] for row in body})
+    assert [(r[0], r[1]) for r in body] == [(s, q) for s in students for q in ids]
+    assert {"alice", "bob", "carol", "heidi", "ivan"} <= set(students)
+    for student, question, score, max_score, status, feedback in body:
+        assert 0 <= float(score) <= float(max_score) == written_hw1.question(question).points
+
+
+def test_grades_csv(graded, written_hw1):
+    table = read_csv(graded / "grades.csv")
+    ids = [q.id for q in written_hw1.questions]
+    assert table[0] == ["student", *ids, "total", "max_total", "percent"]
+    students = [row[0] for row in table[1:]]
+    assert students == sorted(students)
+    details = read_csv(graded / "details.csv")[1:]
+    for row in table[1:]:
+        scores = dict(zip(ids, map(float, row[1:1 + len(ids)])))
+        for student, question, score, *_ in details:
+            if student == row[0]:
+                assert scores[question] == float(score)
+        total, max_total, percent = map(float, row[-3:])
+        assert total == pytest.approx(sum(scores.values()))
+        assert max_total == written_hw1.max_total
+        assert percent == pytest.approx(100 * total / max_total, abs=1e-3)
+    alice = next(row for row in table if row[0] == "alice")
+    assert float(alice[-1]) == 100
+
+
+def test_example_submissions_hit_every_written_status(graded):
+    rows = read_csv(graded / "details.csv")[1:]
+    assert WRITTEN_STATUSES <= {row[4] for row in rows}
+    by = {(row[0], row[1]): row for row in rows}
+    assert by["alice", "q1.sigmoid"][4] == "correct"
+    assert by["carol", "q3.linear"][4] == "partial"
+    assert by["carol", "q1.sigmoid"][4] == "incorrect"
+    assert by["heidi", "q1.sigmoid"][4] == "missing"
+    assert "did you mean `q1.sigmoid`?" in by["heidi", "q1.sigmoid"][5]
+    assert by["erin", "q1.sigmoid"][4] == "invalid"
+
+
+def test_grade_is_byte_identical_across_runs_and_ignores_seed_for_correct_answers(
+        graded, written_hw1_path, submissions_dir, tmp_path):
+    again, seeded = tmp_path / "again", tmp_path / "seeded"
+    assert run("grade", written_hw1_path, submissions_dir, "-o", again).exit_code == 0
+    assert run("grade", written_hw1_path, submissions_dir, "-o", seeded, "--seed", "987").exit_code == 0
+    for name in ("details.csv", "grades.csv"):
+        assert (graded / name).read_bytes() == (again / name).read_bytes(), name
+    base = read_csv(graded / "details.csv")
+    other = {(r[0], r[1]): r for r in read_csv(seeded / "details.csv")}
+    correct = [r for r in base[1:] if r[4] == "correct"]
+    assert correct
+    for row in correct:
+        assert other[row[0], row[1]] == row
+    assert (graded / "grades.csv").read_bytes() == (seeded / "grades.csv").read_bytes()
+
+
+def test_full_hw1_grades_identically_with_one_or_two_jobs(hw1_path, submissions_dir, tmp_path):
+    # The real rubric, code questions included; grace's hostile code (which only tests the
+    # sandbox's time limits, and slowly) is left out to keep this fast.
+    folder = tmp_path / "subs"
+    shutil.copytree(submissions_dir, folder, ignore=shutil.ignore_patterns("grace.py"))
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        result = run("grade", hw1_path, folder, "-o", out, "--jobs", jobs)
+        assert result.exit_code == 0, result.output
+        outs.append(out)
+    for name in ("details.csv", "grades.csv"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    assert read_csv(outs[0] / "details.csv")[0] == DETAILS_COLUMNS
+
+
+def test_grade_unusable_inputs_exit_2(tmp_path, write_rubric, submissions_dir, hw1_path):
+    result = run("grade", hw1_path, tmp_path / "nowhere", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "no such folder" in result.stderr
+    bad = write_rubric(tmp_path, "title: t\nquestions:\n  - id: a\n    kind: integral\n    points: 1\n")
+    result = run("grade", bad, submissions_dir, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"{bad}:4: questions[0].kind: unknown kind 'integral'" in result.stderr
+    assert not (tmp_path / "out" / "details.csv").exists()
+
+
+def test_grade_a_folder_of_broken_files(written_hw1_path, tmp_path):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "a.yaml").write_bytes(b"\x00\x01")
+    (folder / "b.yaml").write_text("- x\n")
+    (folder / "c.txt").write_text("hello")
+    (folder / "d.yaml").write_text("answers:\n  q1.sigmoid: f (1 - f)\n")
+    result = run("grade", written_hw1_path, folder, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    rows = read_csv(tmp_path / "out" / "details.csv")[1:]
+    assert sorted({r[0] for r in rows}) == ["a", "b", "c", "d"]
+    assert {r[4] for r in rows if r[0] in "abc"} == {"invalid"}
+    assert [r[4] for r in rows if r[:2] == ["d", "q1.sigmoid"]] == ["correct"]
+
+
+# -- check --------------------------------------------------------------------------------------------
+def test_check_alice_all_correct_exit_0(hw1_path, submissions_dir):
+    result = run("check", hw1_path, submissions_dir / "alice.yaml")
+    assert result.exit_code == 0, result.output
+    assert "✗" not in result.output
+    assert "q1.sigmoid" in result.output and "correct" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("total: ")
+
+
+def test_check_carol_exit_1_without_revealing_answers(hw1_path, submissions_dir):
+    result = run("check", hw1_path, submissions_dir / "carol.yaml")
+    assert result.exit_code == 1
+    assert "incorrect" in result.output and "partial" in result.output
+    assert "Check the sign" in result.output
+    own = (submissions_dir / "carol.yaml").read_text()
+    blocks = text_blocks(result.output)
+    assert "q3.linear" in blocks and "question: " in blocks["q3.linear"]
+    for qid, block in blocks.items():
+        if qid in REFERENCES and qid != "q4.boundary_a2":  # its prompt lists the options
+            assert_no_reference(block, own, [qid])
+
+
+@pytest.mark.parametrize("student", ["carol", "dave", "heidi", "grace", "frank", "ivan"])
+def test_check_json(written_hw1_path, submissions_dir, student, tmp_path):
+    source = submissions_dir / (f"{student}.yaml" if student != "heidi" else "heidi")
+    target = tmp_path / source.name
+    if source.is_dir():
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.py"))
+    else:
+        shutil.copy(source, target)
+    result = run("check", written_hw1_path, target, "--json")
+    assert result.exit_code == 1
+    items = json.loads(result.stdout)
+    assert isinstance(items, list) and items
+    for item in items:
+        assert list(item) == DETAILS_COLUMNS
+        assert item["student"] == student
+    own = "".join(p.read_text(errors="replace") for p in
+                  ([target] if target.is_file() else sorted(target.iterdir())))
+    for item in items:
+        if item["question"] in REFERENCES and item["status"] != "invalid":
+            assert_no_reference(item["feedback"], own, [item["question"]])
+
+
+def test_check_json_matches_details_csv(graded, written_hw1_path, submissions_dir):
+    result = run("check", written_hw1_path, submissions_dir / "carol.yaml", "--json")
+    items = json.loads(result.stdout)
+    rows = [r for r in read_csv(graded / "details.csv")[1:] if r[0] == "carol"]
+    assert [[str(i["student"]), i["question"], i["status"], i["feedback"]] for i in items] == [
+        [r[0], r[1], r[4], r[5]] for r in rows]
+    assert [float(i["score"]) for i in items] == [float(r[2]) for r in rows]
+
+
+def test_check_unusable_inputs_exit_2(hw1_path, tmp_path, write_rubric, submissions_dir):
+    result = run("check", hw1_path, tmp_path / "nobody.yaml")
+    assert result.exit_code == 2
+    assert "no such file" in result.stderr
+    bad = write_rubric(tmp_path, """
+        title: t
+        questions:
+          - id: a
+            kind: number
+            points: 1
+            answer: "1"
+            tolerance: {rtol: -1}
+    """)
+    result = run("check", bad, submissions_dir / "alice.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"{bad}:7: questions[0].tolerance.rtol: must be a positive number"
+    result = run("check", tmp_path / "missing_rubric.yaml", submissions_dir / "alice.yaml")
+    assert result.exit_code == 2
+
+
+def test_check_a_broken_submission_is_exit_1_not_a_crash(written_hw1_path, submissions_dir):
+    result = run("check", written_hw1_path, submissions_dir / "frank.yaml", "--json")
+    assert result.exit_code == 1
+    assert {item["status"] for item in json.loads(result.stdout)} == {"invalid"}
+
+
+# -- validate -----------------------------------------------------------------------------------------
+def test_validate_hw1(hw1_path, hw1):
+    result = run("validate", hw1_path)
+    assert result.exit_code == 0, result.output
+    assert f"{len(hw1.questions)} questions" in result.output and "ok" in result.output
+
+
+def test_validate_flags_a_mistake_equal_to_the_reference(tmp_path, write_rubric):
+    path = write_rubric(tmp_path, """
+        title: t
+        questions:
+          - id: a
+            kind: expression
+            points: 1
+            symbols:
+              x: {domain: [-2, 2]}
+            gradient_of: "x^2"
+            wrt: x
+            mistakes:
+              - answer: "x + x"
+                feedback: "this is right, oops"
+    """)
+    result = run("validate", path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}:3: questions[0]: mistakes[0] (x + x) is equivalent")
+
+
+def test_validate_flags_an_answer_that_disagrees_with_gradient_of(tmp_path, write_rubric):
+    path = write_rubric(tmp_path, """
+        title: t
+        questions:
+          - id: ok
+            kind: expression
+            points: 1
+            symbols:
+              x: {domain: [-2, 2]}
+            answer: "x"
+          - id: g
+            kind: matrix_expression
+            points: 1
+            symbols:
+              A: {shape: [n, n]}
+              x: {shape: [n, 1]}
+            gradient_of: "x^T A x"
+            wrt: x
+            answer: "2 A x"
+    """)
+    result = run("validate", path)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"{path}:9: questions[1]: answer does not agree with the gradient of gradient_of")
+
+
+def test_validate_schema_and_content_errors_exit_1(tmp_path, write_rubric):
+    path = write_rubric(tmp_path, "title: t\nquestions:\n  - id: a\n    kind: expression\n"
+                                  "    points: 1\n    symbols: {x: {}}\n    answer: \"x +\"\n")
+    result = run("validate", path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}:7: questions[0].answer: ")
+    path = write_rubric(tmp_path, "questions: []\n", "no_title.yaml")
+    result = run("validate", path)
+    assert result.exit_code == 1
+    assert f"{path}:1: title: required field is missing" in result.stderr
+
+
+# -- a real process --------------------------------------------------------------------------------------
+def test_real_process_grade_and_check(written_hw1_path, submissions_dir, graded, tmp_path, root):
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(written_hw1_path),
+                           str(submissions_dir), "-o", str(out), "--jobs", "2"],
+                          capture_output=True, text=True, cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr
+    for name in ("details.csv", "grades.csv"):
+        assert (out / name).read_bytes() == (graded / name).read_bytes(), name
+
+    grader = shutil.which("grader")
+    command = [grader] if grader else [sys.executable, "-m", "grader.cli"]
+    done = subprocess.run([*command, "check", str(written_hw1_path), "submissions/carol.yaml",
+                           "--json"], capture_output=True, text=True, cwd=root, timeout=60)
+    assert done.returncode == 1
+    items = json.loads(done.stdout)
+    assert [list(item) for item in items] == [DETAILS_COLUMNS] * len(items)
+    rows = [r for r in read_csv(graded / "details.csv")[1:] if r[0] == "carol"]
+    assert [(i["question"], i["status"], i["feedback"]) for i in items] == [
+        (r[1], r[4], r[5]) for r in rows]
