@@ -638,18 +638,10 @@ LEAKS = {
     ),
 }
 
-#: Known: hw1.yaml's own mistake feedback for "2 A x + z" spells out d(x^T A x)/dx = (A + A^T) x.
-RUBRIC_TEXT_LEAK = pytest.mark.xfail(
-    strict=True,
-    reason="rubrics/hw1.yaml: the feedback of q2.quadratic's mistake `2 A x + z` states "
-           "(A + A^T) x, most of the reference; a rubric-content issue reported to the lead")
-
-
 def _leak_cases():
     for qid, (answers, _) in LEAKS.items():
         for answer in answers:
-            marks = [RUBRIC_TEXT_LEAK] if (qid, answer) == ("q2.quadratic", "2 A x + z") else []
-            yield pytest.param(qid, answer, marks=marks, id=f"{qid}:{answer}")
+            yield pytest.param(qid, answer, id=f"{qid}:{answer}")
 
 
 def _squash(text: str) -> str:
@@ -721,9 +713,6 @@ def test_shape_notation_hints_do_not_use_the_answer(hw1_checkers, prepared):
     assert "2 x 3" in three_by_two.check("3").feedback
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rubrics/hw1.yaml content: q2.quadratic's mistake feedback states `(A + A^T) x` and "
-    "q1.softmax_jacobian's states `f_i (1 - f_i)`, the answer of q1.softmax_diag; reported"))
 def test_hw1_mistake_feedback_states_no_written_reference(hw1):
     leaks = []
     for question in hw1.questions:
