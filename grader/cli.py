@@ -199,7 +199,8 @@ def validate(rubric: str) -> None:
     for question in loaded.questions:
         checker = checkers[question.id]
         for problem in checker.validate():
-            problems.append(f"{loaded.where(question.id)}: {problem}")
+            fields, message = problem if isinstance(problem, tuple) else ((), problem)
+            problems.append(f"{loaded.where(question.id, *fields)}: {message}")
     if problems:
         _fail(problems, 1)
     click.echo(f"{rubric}: {len(loaded.questions)} questions, {loaded.max_total:g} points: ok")

@@ -189,7 +189,19 @@ class Rubric:
 
 # -- YAML with line numbers ------------------------------------------------------------------
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that also records the line of every mapping key and sequence item."""
+    """A safe loader that also records the line of every mapping key and sequence item.
+
+    Only ``true`` and ``false`` are booleans (as in YAML 1.2): a choice option ``yes`` or ``no``
+    stays text instead of turning into True or False.
+    """
+
+
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def _load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
@@ -299,11 +311,31 @@ def _field_path(path: tuple) -> str:
 
 def _describe(err: ValidationError, prefix: tuple, lines: dict[tuple, int], shown: str) -> list[str]:
     problems = []
-    for item in err.errors():
+    for item in _best_union_member(err.errors()):
         path = _real_path(prefix, item["loc"], lines)
         problems.append(f"{shown}:{_line(lines, path)}: {_field_path(path) or 'rubric'}: "
                         f"{_message(item)}")
     return list(dict.fromkeys(problems))
+
+
+def _best_union_member(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A value tried against a union (a ``given`` entry) fails every member; report only the
+    member that came closest (fewest errors; a model over a plain type), as its author meant."""
+    members: dict[tuple, dict[str, list]] = {}
+    for item in items:
+        loc = item["loc"]
+        tag_at = next((i for i, p in enumerate(loc) if _is_union_tag(p)), None)
+        if tag_at is not None:
+            members.setdefault(loc[:tag_at], {}).setdefault(loc[tag_at], []).append(item)
+    chosen = {base: min(tags.items(), key=lambda kv: (not kv[0][:1].isupper(), len(kv[1])))[0]
+              for base, tags in members.items()}
+    kept = []
+    for item in items:
+        loc = item["loc"]
+        tag_at = next((i for i, p in enumerate(loc) if _is_union_tag(p)), None)
+        if tag_at is None or chosen[loc[:tag_at]] == loc[tag_at]:
+            kept.append(item)
+    return kept
 
 
 def _real_path(prefix: tuple, loc: tuple, lines: dict[tuple, int]) -> tuple:
@@ -339,6 +371,10 @@ def _message(item: dict[str, Any]) -> str:
         return "must be a number" if kind.startswith("float") else "must be a whole number"
     if kind in ("string_type",):
         return "must be text"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return "must be a mapping, like {key: value}"
+    if kind in ("tuple_type", "list_type"):
+        return "must be a list, like [x, y]"
     if kind in ("bool_type", "bool_parsing"):
         return "must be true or false"
     if kind == "too_short":

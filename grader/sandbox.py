@@ -2,18 +2,22 @@
 
 Three kinds of process take part (docs/sandbox.md explains the design for instructors):
 
-* the **grader** process, which calls :class:`SandboxPool`; it never imports, evals or unpickles
-  anything of the student's;
-* one **zygote** per job slot: a trusted Python process started once per pool with numpy imported,
-  which receives one submission at a time over a pipe and forks a fresh child for it;
+* the **grader** process, which calls :class:`SandboxPool`. It never imports, evals or unpickles
+  anything of the student's. It times every call, reads the child's results and output, and kills
+  the child's process group when a limit is hit.
+* one **zygote** per job slot: a trusted Python process, started once per pool with numpy imported.
+  For each request it forks a fresh child, and afterwards it reaps whatever is left of it. It does
+  nothing else, because each page a process writes after forking costs a copy-on-write fault.
 * the **child**: its own session, rlimits, an empty working folder, a scrubbed environment, no
   inherited file descriptors, and (when the grader runs as root) a dedicated unprivileged uid.
-  It loads the student's files, runs the calls and sends back plain float64 arrays.
+  It loads the student's files, runs the calls and writes plain float64 results to a pipe that the
+  grader reads.
 
-Everything crossing a process boundary is a *frame*: a fixed header, a small JSON object and raw
-bytes; arrays are described by dtype, shape and offset and checked before use. The zygote times
-each call and kills the child's process group when a limit is hit; if a child dies part-way, the
-remaining calls are re-run in a fresh child while the submission's wall time lasts.
+Nothing is pickled. The request is a frame (a fixed header, a small JSON object and raw bytes;
+arrays described by dtype, shape and offset). The child answers with fixed-layout binary records
+(status, message, shape, float64 data), and every header is checked and every size bounded. If a
+child dies part-way, the remaining calls run again in a fresh child while the submission's wall
+time lasts.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ import queue
 import random
 import resource
 import select
+import shutil
 import signal
+import socket
 import stat
 import struct
 import subprocess
@@ -39,7 +45,6 @@ import tempfile
 import threading
 import time
 import types
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -152,11 +157,9 @@ _MAX_FILE_BYTES = 16 << 20  # largest submitted file the parent passes on
 _MAX_VALUE_BYTES = 16 << 20  # largest array one call may return (2 Mi float64)
 _MAX_NDIM = 8
 _MAX_MESSAGE = 300  # characters in a one-line message
-_CHILD_META_LIMIT = 64 << 10  # JSON part of a frame from the child
-_RESPONSE_LIMIT = 1 << 31
 _EXIT_GRACE = 1.0  # seconds a child may take to exit after its last result
 _CLEANUP_TIMEOUT = 2.0  # seconds spent killing and reaping a submission's leftover processes
-_WATCHDOG_GRACE = 10.0  # extra seconds the parent waits for a zygote before declaring it hung
+_WATCHDOG_GRACE = 10.0  # extra seconds the grader waits for a zygote's answer before giving up on it
 _READY_TIMEOUT = 60.0  # seconds a new zygote may take to import numpy
 _CHILD_PATH = "/usr/local/bin:/usr/bin:/bin"
 _EXIT_CHANNEL = 197  # child exit code: the result channel could not be written
@@ -171,7 +174,7 @@ _LOAD_STATUSES = ("ok", "error", "timeout")
 
 
 # ---------------------------------------------------------------------------------------------
-# Frames: the only format that crosses a process boundary
+# Frames (requests) and records (results): all that crosses a process boundary
 # ---------------------------------------------------------------------------------------------
 
 _MAGIC = b"GSB1"
@@ -184,37 +187,8 @@ class _ProtocolError(Exception):
 
 def _encode_frame(meta: dict[str, Any], data: bytes = b"") -> bytes:
     """One frame: header, JSON metadata, raw data."""
-    text = json.dumps(meta, separators=(",", ":")).encode()
+    text = json.dumps(meta).encode()
     return _HEADER.pack(_MAGIC, len(text), len(data)) + text + data
-
-
-class _FrameBuffer:
-    """Cuts a byte stream into frames, refusing any frame beyond its size bounds."""
-
-    def __init__(self, max_meta: int, max_data: int) -> None:
-        self._buffer = bytearray()
-        self._frames: deque[tuple[dict[str, Any], bytes]] = deque()
-        self._max_meta = max_meta
-        self._max_data = max_data
-
-    def feed(self, chunk: bytes) -> None:
-        """Add bytes; complete frames become available from pop()."""
-        self._buffer += chunk
-        while len(self._buffer) >= _HEADER.size:
-            magic, meta_len, data_len = _HEADER.unpack_from(self._buffer)
-            if magic != _MAGIC or meta_len > self._max_meta or data_len > self._max_data:
-                raise _ProtocolError("bad frame header")
-            end = _HEADER.size + meta_len + data_len
-            if len(self._buffer) < end:
-                return
-            meta = _parse_meta(bytes(self._buffer[_HEADER.size : _HEADER.size + meta_len]))
-            data = bytes(self._buffer[_HEADER.size + meta_len : end])
-            del self._buffer[:end]
-            self._frames.append((meta, data))
-
-    def pop(self) -> tuple[dict[str, Any], bytes] | None:
-        """The oldest complete frame, or None."""
-        return self._frames.popleft() if self._frames else None
 
 
 def _parse_meta(raw: bytes) -> dict[str, Any]:
@@ -257,6 +231,68 @@ def _decode_array(desc: Any, data: bytes, max_bytes: int = _MAX_VALUE_BYTES) -> 
     return flat.astype(np.float64).reshape(shape)
 
 
+# What the child sends back is a stream of fixed-layout records rather than JSON: cheap to build
+# in the child (every page it touches costs a copy-on-write fault) and easy to check strictly.
+# magic, kind (0 load, 1 call), status code, call index, message bytes, ndim (0 unless ok); then
+# ndim uint64 dims, the UTF-8 message and, for status ok, prod(dims) little-endian float64s.
+_RESULT_HEADER = struct.Struct("<4sBBIHB")
+_RESULT_MAGIC = b"GSR1"
+_KIND_LOAD, _KIND_CALL = 0, 1
+_RESULT_STATUSES = ("ok", "error", "invalid")
+_DIM = struct.Struct("<Q")
+
+_Record = tuple[int, str, int, str, "np.ndarray | None"]  # kind, status, index, message, value
+
+
+def _encode_result(kind: int, status: str, index: int, message: str, value: np.ndarray | None = None) -> bytes:
+    """One record from the child; ``value`` (float64) only with status ok."""
+    text = message.encode("utf-8", "replace")[: _MAX_MESSAGE * 4]
+    if value is None:
+        return _RESULT_HEADER.pack(_RESULT_MAGIC, kind, _RESULT_STATUSES.index(status), index, len(text), 0) + text
+    dims = b"".join(_DIM.pack(dim) for dim in value.shape)
+    head = _RESULT_HEADER.pack(_RESULT_MAGIC, kind, 0, index, len(text), value.ndim)
+    return head + dims + text + np.asarray(value, dtype="<f8", order="C").tobytes()
+
+
+class _ResultReader:
+    """Cuts the child's byte stream into records, refusing anything off the format."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, chunk: bytes) -> list[_Record]:
+        """Add bytes; the records completed by them."""
+        self._buffer += chunk
+        records = []
+        while len(self._buffer) >= _RESULT_HEADER.size:
+            magic, kind, code, index, text_len, ndim = _RESULT_HEADER.unpack_from(self._buffer)
+            if magic != _RESULT_MAGIC or kind > _KIND_CALL or code >= len(_RESULT_STATUSES):
+                raise _ProtocolError("bad result header")
+            if text_len > _MAX_MESSAGE * 4 or ndim > _MAX_NDIM or (code != 0 and ndim != 0):
+                raise _ProtocolError("bad result header")
+            if code == 0 and kind == _KIND_CALL:
+                dims_end = _RESULT_HEADER.size + ndim * _DIM.size
+                if len(self._buffer) < dims_end:
+                    break
+                shape = [_DIM.unpack_from(self._buffer, _RESULT_HEADER.size + i * _DIM.size)[0] for i in range(ndim)]
+                count = math.prod(shape)
+                if count * 8 > _MAX_VALUE_BYTES:
+                    raise _ProtocolError("result too large")
+            else:
+                dims_end, shape, count = _RESULT_HEADER.size, [], 0
+            end = dims_end + text_len + count * 8
+            if len(self._buffer) < end:
+                break
+            message = bytes(self._buffer[dims_end : dims_end + text_len]).decode("utf-8", "replace")
+            value = None
+            if code == 0 and kind == _KIND_CALL:
+                flat = np.frombuffer(bytes(self._buffer[dims_end + text_len : end]), dtype="<f8")
+                value = flat.astype(np.float64).reshape(shape)
+            del self._buffer[:end]
+            records.append((kind, _RESULT_STATUSES[code], index, message, value))
+        return records
+
+
 def _one_line(text: Any, limit: int = _MAX_MESSAGE) -> str:
     """A message fit for one line of feedback."""
     if not isinstance(text, str):
@@ -287,14 +323,20 @@ def _read_some(fd: int) -> bytes | None:
 _libc: Any = None
 
 
+def _libc_handle() -> Any:
+    """The C library, loaded once (in the zygote, before any fork)."""
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.fork.restype = ctypes.c_int
+    return _libc
+
+
 def _prctl(option: int, value: int) -> bool:
     """prctl(2) where it exists (Linux); False elsewhere or on failure."""
-    global _libc
     try:
-        if _libc is None:
-            _libc = ctypes.CDLL(None, use_errno=True)
         args = [ctypes.c_ulong(v) for v in (value, 0, 0, 0)]
-        return _libc.prctl(ctypes.c_int(option), *args) == 0
+        return _libc_handle().prctl(ctypes.c_int(option), *args) == 0
     except (OSError, AttributeError):
         return False
 
@@ -371,8 +413,20 @@ def _sweep_uid(uid: int) -> None:
 
 def _remove_tree(path: str) -> None:
     """Remove a folder the student may have made unreadable; never follows symlinks."""
-    if not os.path.lexists(path):
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
         return
+    except OSError:
+        names = None
+    if names is not None:  # fast path: a folder of plain files, as nearly every submission leaves
+        try:
+            for name in names:
+                os.unlink(os.path.join(path, name))
+            os.rmdir(path)
+            return
+        except OSError:
+            pass
 
     def retry(function: Any, failed: str, _exc: Any) -> None:
         try:
@@ -384,11 +438,34 @@ def _remove_tree(path: str) -> None:
         except OSError:
             pass
 
-    import shutil
-
     shutil.rmtree(path, onerror=retry)
     if os.path.lexists(path):
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _fork() -> int:
+    """fork(2) for the zygote; the raw libc call when this process has a single thread.
+
+    os.fork() also runs CPython's after-fork work in the child (re-initialising locks, reseeding
+    ``random``, the threading module's hooks), which touches some 200 pages and so costs as many
+    copy-on-write faults, about a quarter of a child's. With one thread there is no lock that
+    another thread could hold and nothing to re-initialise, so the plain call is safe.
+    """
+    if _single_threaded():
+        try:
+            pid = _libc_handle().fork()
+            if pid >= 0:
+                return pid
+        except (OSError, AttributeError):
+            pass
+    return os.fork()
+
+
+def _single_threaded() -> bool:
+    try:
+        return threading.active_count() == 1 and len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 def _signal_name(number: int) -> str:
@@ -562,13 +639,29 @@ def _decode_arg(spec: dict[str, Any], data: bytes) -> Any:
     return _decode_array(spec["array"], data, max_bytes=len(data))
 
 
+def _split_request(body: bytes) -> tuple[dict[str, Any], bytes]:
+    """The JSON part and the data part of a request the grader built."""
+    magic, meta_len, data_len = _HEADER.unpack_from(body)
+    if magic != _MAGIC or _HEADER.size + meta_len + data_len != len(body):
+        raise _ProtocolError("bad request")
+    return _parse_meta(body[_HEADER.size : _HEADER.size + meta_len]), body[_HEADER.size + meta_len :]
+
+
 class _Child:
     """What runs inside the forked child, from setting up the jail to its last result."""
 
-    def __init__(self, job: _ZygoteJob, start: int) -> None:
-        self.job = job
+    def __init__(self, body: bytes, start: int, uid: int, workdir: str, zygote_pid: int, reseed: bool) -> None:
+        self.body = body
         self.start = start
+        self.uid = uid
+        self.workdir = workdir
+        self.zygote_pid = zygote_pid
+        self.reseed = reseed
         self.pid = 0
+        self.data = b""
+        self.limits: dict[str, Any] = {}
+        self.files: list[tuple[str, bytes]] = []
+        self.calls: list[dict[str, Any]] = []
 
     def run(self, res_fd: int, out_fd: int) -> int:
         """Set up, load, call; returns the exit code."""
@@ -576,134 +669,125 @@ class _Child:
         try:
             self._enter_jail(res_fd, out_fd)
         except BaseException as exc:
-            self._send({"kind": "load", "status": "error", "message": _one_line(f"sandbox setup failed: {exc!r}")})
+            self._send(_KIND_LOAD, "error", 0, _one_line(f"sandbox setup failed: {exc!r}"))
             return 0
-        paths = frozenset(os.path.join(self.job.workdir, name) for name, _ in self.job.files)
+        paths = frozenset(os.path.join(self.workdir, name) for name, _ in self.files)
         namespace = self._load(paths)
         if namespace is None:
             return 0
-        for index in range(self.start, len(self.job.calls)):
-            meta, data = self._call(namespace, index, paths)
-            self._send(meta, data)
-        _flush_stdio()
+        for index in range(self.start, len(self.calls)):
+            status, message, value = self._call(namespace, index, paths)
+            self._send(_KIND_CALL, status, index, message, value)
         return 0
 
-    def _send(self, meta: dict[str, Any], data: bytes = b"") -> None:
+    def _send(self, kind: int, status: str, index: int, message: str, value: np.ndarray | None = None) -> None:
+        """Flush the student's output, then write one record to the result channel (fd 3)."""
         if os.getpid() != self.pid:  # a process the student forked, running on in our code
             os._exit(0)
+        _flush_stdio()
         try:
-            _write_all(3, _encode_frame(meta, data))
+            _write_all(3, _encode_result(kind, status, index, message, value))
         except BaseException:
             os._exit(_EXIT_CHANNEL)
 
     def _enter_jail(self, res_fd: int, out_fd: int) -> None:
-        """Own session, fds 0-3 only, dropped uid, empty folder, limits, scrubbed environment."""
-        job = self.job
+        """Own session, fds 0-3 only, dropped uid, empty folder, limits; then read the request.
+
+        Inherited from the zygote and so not redone here (each line of Python costs page faults):
+        the scrubbed environment, no-new-privileges, and signal dispositions (no handlers;
+        SIGPIPE and SIGXFSZ ignored, so an oversized write raises instead of killing).
+        """
         os.setsid()
-        null = os.open(os.devnull, os.O_RDWR)
-        # Move the pipes above 3 first so the dup2 calls below cannot clobber each other.
-        res_fd, out_fd, null = (fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (res_fd, out_fd, null))
-        os.dup2(null, 0)
+        # The zygote keeps /dev/null on fd 3 and its own fds above 9, so the pipes (received
+        # above 9 too) cannot be clobbered by these dup2 calls.
+        os.dup2(3, 0)
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
         os.dup2(res_fd, 3, inheritable=False)  # not passed to programs the student executes
         os.closerange(4, 1 << 20)
-        for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGALRM, signal.SIGUSR1):
-            signal.signal(number, signal.SIG_DFL)
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write raises instead of killing
-        if job.uid >= 0:
-            _drop_to(job.uid)
-        _prctl(_PR_SET_NO_NEW_PRIVS, 1)  # set-uid programs such as su or sudo gain nothing
+        if self.uid >= 0:
+            _drop_to(self.uid)
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
-        if os.getppid() != job.zygote_pid:
+        if os.getppid() != self.zygote_pid:
             os._exit(0)
-        os.chdir(job.workdir)
-        for name, content in job.files:
+        meta, self.data = _split_request(self.body)
+        self.limits = meta["limits"]
+        self.files = [(f["name"], self.data[f["offset"] : f["offset"] + f["length"]]) for f in meta["files"]]
+        self.calls = meta["calls"]
+        os.chdir(self.workdir)
+        for name, content in self.files:
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
             try:
                 _write_all(fd, content)
             finally:
                 os.close(fd)
-        limits = job.limits
-        cpu = max(1, math.ceil(limits.cpu_time))
-        for which, value in (
-            (resource.RLIMIT_CPU, (cpu, cpu + 1)),
-            (resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes)),
-            (resource.RLIMIT_NPROC, (limits.processes, limits.processes)),
-            (resource.RLIMIT_FSIZE, (_FILE_SIZE_LIMIT, _FILE_SIZE_LIMIT)),
-            (resource.RLIMIT_CORE, (0, 0)),
-            (resource.RLIMIT_NOFILE, (_OPEN_FILES_LIMIT, _OPEN_FILES_LIMIT)),
-        ):
-            resource.setrlimit(which, value)
-        os.environ.clear()
-        os.environ.update(
-            PATH=_CHILD_PATH,
-            LANG="C.UTF-8",
-            HOME=job.workdir,
-            TMPDIR=job.workdir,
-            OMP_NUM_THREADS="1",
-            OPENBLAS_NUM_THREADS="1",
-            MKL_NUM_THREADS="1",
-        )
-        tempfile.tempdir = job.workdir
-        python_files = [name for name, _ in job.files if name.endswith(".py")]
+        cpu = max(1, math.ceil(self.limits["cpu_time"]))
+        memory, processes = self.limits["memory_bytes"], self.limits["processes"]
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (_FILE_SIZE_LIMIT, _FILE_SIZE_LIMIT))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (_OPEN_FILES_LIMIT, _OPEN_FILES_LIMIT))
+        python_files = [name for name, _ in self.files if name.endswith(".py")]
         sys.argv = [python_files[0] if python_files else ""]
-        sys.path[:] = [job.workdir] + [entry for entry in sys.path if entry not in ("", ".")]
+        sys.path[:] = [self.workdir] + [entry for entry in sys.path if entry not in ("", ".")]
+        if self.reseed:
+            random.seed(0)  # os.fork's after-fork hook reseeded it from the OS
 
     def _load(self, paths: frozenset[str]) -> dict[str, Any] | None:
-        """Execute the .py files, in name order, into one module; send the load frame."""
+        """Execute the .py files, in name order, into one module; send the load record."""
         module = types.ModuleType("submission")
         sys.modules["submission"] = module
         namespace = module.__dict__
         try:
-            for name, content in sorted(self.job.files):
+            for name, content in sorted(self.files):
                 if not name.endswith(".py"):
                     continue
-                path = os.path.join(self.job.workdir, name)
+                path = os.path.join(self.workdir, name)
                 namespace["__file__"] = path
                 exec(compile(content, path, "exec", dont_inherit=True), namespace)
         except BaseException as exc:
-            message = _describe_load_error(exc, paths)
-            _flush_stdio()
-            self._send({"kind": "load", "status": "error", "message": message})
+            self._send(_KIND_LOAD, "error", 0, _describe_load_error(exc, paths))
             return None
-        _flush_stdio()
-        self._send({"kind": "load", "status": "ok", "message": ""})
+        self._send(_KIND_LOAD, "ok", 0, "")
         return namespace
 
-    def _call(self, namespace: dict[str, Any], index: int, paths: frozenset[str]) -> tuple[dict[str, Any], bytes]:
-        """Run one call and turn what happened into a frame."""
-        call = self.job.calls[index]
+    def _call(self, namespace: dict[str, Any], index: int, paths: frozenset[str]) -> tuple[str, str, np.ndarray | None]:
+        """Run one call: (status, message, value)."""
+        call = self.calls[index]
         name = call["function"]
-        meta: dict[str, Any] = {"kind": "call", "index": index, "value": None}
-        data = b""
         try:
             function = namespace.get(name)
             if function is None:
-                meta.update(status="error", message=f"no function named `{name}` in your files")
-            elif not callable(function):
-                kind = _type_name(type(function))
-                meta.update(status="error", message=f"`{name}` in your files is a {kind}, not a function")
-            else:
-                args = [_decode_arg(spec, self.job.data) for spec in call["args"]]
-                value = function(*args)
-                if os.getpid() != self.pid:
-                    os._exit(0)
-                try:
-                    array = _result_array(value)
-                except _Refused as refused:
-                    meta.update(status="invalid", message=_one_line(str(refused)))
-                else:
-                    array = np.asarray(array, dtype="<f8", order="C")
-                    meta.update(status="ok", message="", value=_array_desc(array, 0))
-                    data = array.tobytes()
+                return "error", f"no function named `{name}` in your files", None
+            if not callable(function):
+                return "error", f"`{name}` in your files is a {_type_name(type(function))}, not a function", None
+            args = [_decode_arg(spec, self.data) for spec in call["args"]]
+            value = function(*args)
+            if os.getpid() != self.pid:
+                os._exit(0)
+            try:
+                return "ok", "", _result_array(value)
+            except _Refused as refused:
+                return "invalid", _one_line(str(refused)), None
         except BaseException as exc:
             if os.getpid() != self.pid:
                 os._exit(0)
-            meta.update(status="error", message=_describe_call_error(exc, paths), value=None)
-            data = b""
-        _flush_stdio()
-        return meta, data
+            return "error", _describe_call_error(exc, paths), None
+
+
+def _child_env(workdir: str) -> dict[str, str]:
+    """The whole environment of a child."""
+    return {
+        "PATH": _CHILD_PATH,
+        "LANG": "C.UTF-8",
+        "HOME": workdir,
+        "TMPDIR": workdir,
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
 
 
 def _flush_stdio() -> None:
@@ -715,316 +799,122 @@ def _flush_stdio() -> None:
             pass
 
 
-def _child_main(job: _ZygoteJob, start: int, res_fd: int, out_fd: int) -> NoReturn:
-    """Entry point right after fork: never returns into the zygote's code."""
-    code = _EXIT_INTERNAL
-    try:
-        code = _Child(job, start).run(res_fd, out_fd)
-    except BaseException:
-        pass
-    os._exit(code)
-
-
 # ---------------------------------------------------------------------------------------------
-# The zygote: trusted, warm, forks one child per submission (and more if a child dies)
+# The zygote: trusted, warm, and nearly idle; it only forks, reaps and cleans up
 # ---------------------------------------------------------------------------------------------
+#
+# Whatever a process writes after it forks costs a copy-on-write page fault, so the zygote does as
+# little as possible per submission; the grader process (which never forks) does the timing and
+# reads the child's pipes. Over a Unix socket:
+#   grader -> zygote: RUN header (start index, body length) carrying the write ends of the two
+#                     pipes as SCM_RIGHTS, then the request body; later a FINISH header.
+#   zygote -> grader: READY once; CHILD pid after each fork; EXIT wait-status after each FINISH.
+# The zygote reaps the child only after FINISH, so until then its pid (and process group) cannot
+# be reused and the grader may signal it safely.
+
+_COMMAND = struct.Struct("<4sBIQ")  # magic, command, start index, body length
+_COMMAND_MAGIC = b"GSQ1"
+_RUN, _FINISH = 1, 2
+_REPLY = struct.Struct("<4sBq")  # magic, kind, value
+_REPLY_MAGIC = b"GSZ1"
+_READY, _CHILD, _EXIT = 1, 2, 3
 
 
-class _ZygoteJob:
-    """One submission inside the zygote: forks children, times them, collects their frames."""
-
-    def __init__(self, meta: dict[str, Any], data: bytes, uid: int, workdir: str, out_fd: int) -> None:
-        self.limits = Limits(**meta["limits"])
-        self.files = [(f["name"], data[f["offset"] : f["offset"] + f["length"]]) for f in meta["files"]]
-        self.calls: list[dict[str, Any]] = meta["calls"]
-        self.data = data
-        self.uid = uid
-        self.workdir = workdir
-        self.out_fd = out_fd
-        self.zygote_pid = os.getpid()
-        self.load: tuple[str, str] | None = None
-        self.results: list[tuple[str, str, np.ndarray | None] | None] = [None] * len(self.calls)
-        self.not_run: tuple[str, str] | None = None  # status and message for calls never reached
-        self.output = bytearray()
-        self.truncated = False
-        self.deadline = 0.0
-
-    def run(self) -> bytes:
-        """Run every call (re-running the rest in a fresh child after a crash); the response frame."""
-        self.deadline = time.monotonic() + self.limits.wall_time
-        try:
-            start = 0
-            while True:
-                start = self._run_child(start)
-                if start >= len(self.calls) or self.not_run is not None:
-                    break
-                if time.monotonic() >= self.deadline:
-                    wall = self.limits.wall_time
-                    self.not_run = ("timeout", f"not run: the submission used up its time limit of {wall:g} s")
-                    break
-        finally:
-            _remove_tree(self.workdir)
-        return self._response()
-
-    def _run_child(self, start: int) -> int:
-        """Fork a child that loads the files and runs calls from ``start``; the next call to run."""
-        # Every child starts in a fresh, empty folder of its own uid, whatever the last one left.
-        _remove_tree(self.workdir)
-        os.mkdir(self.workdir, 0o700)
-        if self.uid >= 0:
-            os.chown(self.workdir, self.uid, self.uid)
-        res_r, res_w = os.pipe()
-        out_r, out_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            _child_main(self, start, res_w, out_w)
-        os.close(res_w)
-        os.close(out_w)
-        try:
-            _write_all(self.out_fd, _encode_frame({"kind": "child", "pid": pid}))
-            return self._watch(pid, start, res_r, out_r)
-        finally:
-            _kill_group(pid)
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-            _reap_descendants()
-            self._drain_output(out_r)
-            os.close(res_r)
-            os.close(out_r)
-
-    def _watch(self, pid: int, start: int, res_r: int, out_r: int) -> int:
-        """Read frames and output until the child exits or a deadline passes (the child is then
-        left unreaped for _run_child to kill and reap); the next call to run."""
-        for fd in (res_r, out_r):
-            os.set_blocking(fd, False)
-        try:
-            pidfd: int | None = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            pidfd = None  # older kernels: poll instead
-        frames = _FrameBuffer(_CHILD_META_LIMIT, _MAX_VALUE_BYTES)
-        index, loaded, exiting = start, False, False
-        phase_end = self.deadline
-        per_call = False
-        failure: tuple[str, str] | None = None
-        exit_status: int | None = None
-        open_fds = {res_r, out_r}
-        try:
-            while exit_status is None:
-                remaining = phase_end - time.monotonic()
-                if remaining <= 0:
-                    if not exiting:
-                        failure = self._timeout_reason(loaded, per_call)
-                    break
-                watch = list(open_fds) + ([pidfd] if pidfd is not None else [])
-                wait = remaining if pidfd is not None else min(remaining, 0.01)
-                ready = select.select(watch, [], [], wait)[0]
-                if out_r in ready and not self._read_output(out_r):
-                    open_fds.discard(out_r)
-                if res_r in ready:
-                    chunk = _read_some(res_r)
-                    if chunk == b"":
-                        open_fds.discard(res_r)
-                    elif chunk:
-                        try:
-                            frames.feed(chunk)
-                            while (frame := frames.pop()) is not None and not exiting:
-                                index, loaded, exiting = self._accept(frame, index, loaded)
-                                now = time.monotonic()
-                                per_call = now + self.limits.call_time < self.deadline
-                                phase_end = now + _EXIT_GRACE if exiting else min(now + self.limits.call_time, self.deadline)
-                        except _ProtocolError:
-                            failure = ("invalid", "sent malformed data on the grader's result channel")
-                            break
-                if pidfd is None or pidfd in ready:
-                    try:
-                        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-                    except ChildProcessError:
-                        info = None
-                    if info is not None:
-                        exit_status = _wait_status(info)
-            if exit_status is not None and failure is None and not exiting:
-                # Frames written just before the child died are still in the pipe.
-                try:
-                    while (chunk := _read_some(res_r)) and not exiting:
-                        frames.feed(chunk)
-                        while (frame := frames.pop()) is not None and not exiting:
-                            index, loaded, exiting = self._accept(frame, index, loaded)
-                except _ProtocolError:
-                    failure = ("invalid", "sent malformed data on the grader's result channel")
-                if not exiting:
-                    failure = _death_reason(exit_status, self.limits)
-        finally:
-            if pidfd is not None:
-                os.close(pidfd)
-        return self._settle(index, loaded, exiting, failure)
-
-    def _accept(self, frame: tuple[dict[str, Any], bytes], index: int, loaded: bool) -> tuple[int, bool, bool]:
-        """Record one frame from the child; (next call index, loaded, child is done)."""
-        meta, data = frame
-        status, message = meta.get("status"), _one_line(meta.get("message"))
-        if not loaded:
-            if meta.get("kind") != "load" or status not in ("ok", "error"):
-                raise _ProtocolError("expected the load frame")
-            if status == "error":
-                if self.load is None:
-                    self.load = ("error", message)
-                else:
-                    self.not_run = ("error", _one_line(f"not run: your files failed to load again: {message}"))
-                return index, False, True
-            if self.load is None:
-                self.load = ("ok", "")
-            return index, True, index >= len(self.calls)
-        if meta.get("kind") != "call" or meta.get("index") != index or status not in ("ok", "error", "invalid"):
-            raise _ProtocolError("unexpected call frame")
-        value = None
-        if status == "ok":
-            value = _decode_array(meta.get("value"), data)
-            if not np.isfinite(value).all():
-                status, message, value = "invalid", "returned non-finite values (nan or inf)", None
-        elif meta.get("value") is not None:
-            raise _ProtocolError("a failed call carries a value")
-        self.results[index] = (status, "" if status == "ok" else message, value)
-        return index + 1, True, index + 1 >= len(self.calls)
-
-    def _timeout_reason(self, loaded: bool, per_call: bool) -> tuple[str, str]:
-        if not loaded:
-            return ("timeout", f"loading your files took longer than {self.limits.wall_time:g} s")
-        if per_call:
-            return ("timeout", f"call took longer than {self.limits.call_time:g} s")
-        return ("timeout", f"the submission used up its time limit of {self.limits.wall_time:g} s")
-
-    def _settle(self, index: int, loaded: bool, exiting: bool, failure: tuple[str, str] | None) -> int:
-        """Book what ended the child; the next call index to run in a fresh child."""
-        if failure is None or (exiting and index >= len(self.calls)):
-            return len(self.calls) if (exiting and not loaded) else index
-        if not loaded:
-            status = "timeout" if failure[0] == "timeout" else "error"
-            if self.load is None:
-                self.load = (status, failure[1])
-            else:
-                self.not_run = (status, _one_line(f"not run: your files failed to load again: {failure[1]}"))
-            return len(self.calls)
-        self.results[index] = (failure[0], failure[1], None)
-        return index + 1
-
-    def _read_output(self, fd: int) -> bool:
-        """Keep the first output_bytes of the child's output, drain the rest; False at EOF."""
-        chunk = _read_some(fd)
-        if chunk is None:
-            return True
+def _recv_exact(sock: socket.socket, size: int) -> bytes | None:
+    """Exactly ``size`` bytes from a blocking socket; None at end of stream."""
+    buffer = bytearray()
+    while len(buffer) < size:
+        chunk = sock.recv(min(size - len(buffer), 1 << 16))
         if not chunk:
-            return False
-        room = self.limits.output_bytes - len(self.output)
-        if len(chunk) > room:
-            self.truncated = True
-        if room > 0:
-            self.output += chunk[:room]
-        return True
-
-    def _drain_output(self, fd: int) -> None:
-        """Read what is left in the output pipe without waiting for writers that may linger."""
-        os.set_blocking(fd, False)
-        budget = 1 << 26  # a writer that survived the cleanup must not keep us here
-        while budget > 0 and (chunk := _read_some(fd)):
-            budget -= len(chunk)
-            room = self.limits.output_bytes - len(self.output)
-            if len(chunk) > room:
-                self.truncated = True
-            if room > 0:
-                self.output += chunk[:room]
-
-    def _response(self) -> bytes:
-        """The "done" frame for the parent."""
-        load = self.load or ("error", "the submission produced no result")
-        if load[0] != "ok":
-            self.not_run = ("timeout" if load[0] == "timeout" else "error", "not run: your files did not load")
-        not_run = self.not_run or ("error", "not run")
-        results, blobs, offset = [], [], 0
-        for entry in self.results:
-            status, message, value = entry if entry is not None else (*not_run, None)
-            desc = None
-            if value is not None:
-                blob = np.asarray(value, dtype="<f8", order="C").tobytes()
-                desc = _array_desc(value, offset)
-                blobs.append(blob)
-                offset += len(blob)
-            results.append({"status": status, "message": message, "value": desc})
-        blobs.append(bytes(self.output))
-        output = {"offset": offset, "length": len(self.output), "truncated": self.truncated}
-        meta = {"kind": "done", "load": list(load), "results": results, "output": output}
-        return _encode_frame(meta, b"".join(blobs))
+            return None
+        buffer += chunk
+    return bytes(buffer)
 
 
-def _wait_status(info: Any) -> int:
-    """A waitid result as a waitpid-style status word."""
-    if info.si_code == os.CLD_EXITED:
-        return (info.si_status & 0xFF) << 8
-    return info.si_status & 0x7F  # killed or dumped: the signal number
-
-
-def _death_reason(status: int, limits: Limits) -> tuple[str, str]:
-    """Why a child ended before sending every result, in words for the student."""
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        if number == signal.SIGXCPU:
-            return ("timeout", f"CPU time limit of {limits.cpu_time:g} s exceeded")
-        if number == signal.SIGKILL:
-            return ("error", "the process was killed (SIGKILL): memory limit exceeded, or your code killed it")
-        if number == signal.SIGSEGV:
-            return ("error", "the process crashed (segmentation fault)")
-        if number == signal.SIGXFSZ:
-            return ("error", "the process wrote a file larger than the limit")
-        return ("error", f"the process was killed by {_signal_name(number)}")
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
-    if code == _EXIT_CHANNEL:
-        return ("error", "the result could not be sent back (memory limit exceeded, or the channel was closed)")
-    if code == _EXIT_INTERNAL:
-        return ("error", "the sandbox failed while running your code")
-    return ("error", f"your code ended the process (exit code {code}) before the call returned")
+def _recv_command(sock: socket.socket) -> tuple[int, int, int, list[int]] | None:
+    """(command, start, body length, fds) of the grader's next command; None when it has gone."""
+    head, fds, _, _ = socket.recv_fds(sock, _COMMAND.size, 2)
+    if not head:
+        return None
+    rest = _recv_exact(sock, _COMMAND.size - len(head)) if len(head) < _COMMAND.size else b""
+    if rest is None:
+        return None
+    magic, command, start, length = _COMMAND.unpack(head + rest)
+    if magic != _COMMAND_MAGIC or command not in (_RUN, _FINISH):
+        raise _ProtocolError("bad command")
+    return command, start, length, fds
 
 
 def _zygote_main(argv: list[str]) -> NoReturn:
-    """The zygote's loop: one request in, one response out, until the parent closes the pipe."""
-    in_fd, out_fd, uid, workdir = int(argv[0]), int(argv[1]), int(argv[2]), argv[3]
-    for name in argv[4].split(","):
+    """The zygote's loop: fork a child per RUN, reap it at FINISH, until the grader goes away."""
+    sock_fd, uid, workdir = int(argv[0]), int(argv[1]), argv[2]
+    # Our socket goes above 9 and /dev/null onto fd 3, which every child turns into its stdin.
+    sock = socket.socket(fileno=fcntl.fcntl(sock_fd, fcntl.F_DUPFD_CLOEXEC, 10))
+    os.closerange(3, 10)
+    null = os.open(os.devnull, os.O_RDWR)
+    if null != 3:
+        os.dup2(null, 3, inheritable=False)
+        os.close(null)
+    for name in argv[3].split(","):
         if name:
             try:
                 importlib.import_module(name)
             except ImportError:
                 pass  # simply not offered to students
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)  # orphans of the student's processes come to us to be reaped
     if uid >= 0:
         _sweep_uid(uid)
     # Made once here rather than in every child: fresh text streams on fds 0-2 (which each child
-    # points at its own pipes) and the same random seeds in every child, so that results do not
-    # depend on which zygote ran a submission. The zygote itself never prints nor draws numbers.
+    # points at its own pipes), the same random seeds in every child (so results do not depend on
+    # which zygote ran a submission), the child's whole environment, and no-new-privileges
+    # (set-uid programs such as su or sudo gain nothing). The zygote itself never prints, draws
+    # random numbers or executes a program.
     sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)
     sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
     sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
     random.seed(0)
     np.random.seed(0)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    os.environ.clear()
+    os.environ.update(_child_env(workdir))
+    tempfile.tempdir = workdir
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+    _libc_handle()
+    zygote_pid = os.getpid()
     gc.collect()
     gc.freeze()  # keeps the collector from touching (and copying) inherited pages in every child
-    requests = _FrameBuffer(1 << 30, 1 << 34)
     try:
-        _write_all(out_fd, _encode_frame({"kind": "ready", "pid": os.getpid()}))
-        while True:
-            frame = requests.pop()
-            if frame is None:
-                chunk = os.read(in_fd, 1 << 20)
-                if not chunk:
-                    break
-                requests.feed(chunk)
-                continue
-            try:
-                response = _ZygoteJob(frame[0], frame[1], uid, workdir, out_fd).run()
-            except Exception as exc:  # our own bug: report it rather than hang the parent
-                response = _encode_frame({"kind": "fail", "message": repr(exc)})
-            _write_all(out_fd, response)
-    except OSError:
+        sock.sendall(_REPLY.pack(_REPLY_MAGIC, _READY, zygote_pid))
+        while (command := _recv_command(sock)) is not None:
+            kind, start, length, fds = command
+            body = _recv_exact(sock, length) if kind == _RUN and len(fds) == 2 else None
+            if body is None:
+                break
+            _remove_tree(workdir)  # every child starts in a fresh, empty folder of its own uid
+            os.mkdir(workdir, 0o700)
+            if uid >= 0:
+                os.chown(workdir, uid, uid)
+            reseed = not _single_threaded()
+            pid = _fork()
+            if pid == 0:
+                code = _EXIT_INTERNAL
+                try:
+                    code = _Child(body, start, uid, workdir, zygote_pid, reseed).run(fds[0], fds[1])
+                finally:  # never return into the zygote's loop
+                    os._exit(code)
+            for fd in fds:
+                os.close(fd)
+            sock.sendall(_REPLY.pack(_REPLY_MAGIC, _CHILD, pid))
+            command = _recv_command(sock)  # FINISH, or None if the grader has gone
+            _kill_group(pid)  # the zombie leader keeps the group id ours until reaped just below
+            status = os.waitpid(pid, 0)[1]
+            _reap_descendants()
+            _remove_tree(workdir)
+            if command is None:
+                break
+            sock.sendall(_REPLY.pack(_REPLY_MAGIC, _EXIT, status))
+    except (OSError, _ProtocolError):
         pass
     os._exit(0)
 
@@ -1040,12 +930,12 @@ _ZYGOTE_BOOT = (
 
 
 # ---------------------------------------------------------------------------------------------
-# The parent side
+# The grader's side: requests, the zygotes, and timing each submission
 # ---------------------------------------------------------------------------------------------
 
 
 def _zygote_env() -> dict[str, str]:
-    """A small environment for the zygote; fixed hash seed and one BLAS thread for determinism."""
+    """A small environment for starting the zygote; fixed hash seed, one BLAS thread."""
     env = {
         "PATH": os.environ.get("PATH", _CHILD_PATH),
         "LANG": "C.UTF-8",
@@ -1080,7 +970,7 @@ def _cut_output(raw: bytes, truncated: bool, limit: int) -> str:
 
 
 def _encode_arg(arg: Any, blobs: list[bytes], offset: int) -> tuple[dict[str, Any], int]:
-    """One call argument as frame metadata (and maybe data); the new data offset."""
+    """One call argument as request metadata (and maybe data); the new data offset."""
     if isinstance(arg, (bool, np.bool_)):
         raise TypeError("call arguments must be floats, ints or numpy arrays, not bool")
     if isinstance(arg, (int, np.integer)):
@@ -1095,7 +985,7 @@ def _encode_arg(arg: Any, blobs: list[bytes], offset: int) -> tuple[dict[str, An
 
 
 def _encode_request(files: list[tuple[str, bytes]], calls: list[Call], limits: Limits) -> bytes:
-    """The request frame for the zygote: limits, the student's files, the calls."""
+    """The request body a child reads: limits, the student's files, the calls."""
     blobs: list[bytes] = []
     offset = 0
     file_meta = []
@@ -1110,7 +1000,7 @@ def _encode_request(files: list[tuple[str, bytes]], calls: list[Call], limits: L
             spec, offset = _encode_arg(arg, blobs, offset)
             args.append(spec)
         call_meta.append({"function": call.function, "args": args})
-    meta = {"kind": "run", "limits": asdict(limits), "files": file_meta, "calls": call_meta}
+    meta = {"limits": asdict(limits), "files": file_meta, "calls": call_meta}
     return _encode_frame(meta, b"".join(blobs))
 
 
@@ -1135,56 +1025,59 @@ def _read_files(files: list[Path]) -> tuple[list[tuple[str, bytes]], str]:
     return read, ""
 
 
-def _decode_response(meta: dict[str, Any], data: bytes, n_calls: int, limits: Limits) -> SubmissionRun:
-    """The zygote's "done" frame as a SubmissionRun; structure errors raise _ProtocolError."""
-    load, results, output = meta.get("load"), meta.get("results"), meta.get("output")
-    if not (isinstance(load, list) and len(load) == 2 and load[0] in _LOAD_STATUSES and isinstance(load[1], str)):
-        raise _ProtocolError("bad load entry")
-    if not (isinstance(results, list) and len(results) == n_calls):
-        raise _ProtocolError("wrong number of results")
-    if not (isinstance(output, dict) and set(output) == {"offset", "length", "truncated"}):
-        raise _ProtocolError("bad output entry")
-    start, length = output["offset"], output["length"]
-    if type(start) is not int or type(length) is not int or not 0 <= start <= start + length <= len(data):
-        raise _ProtocolError("bad output bounds")
-    decoded = []
-    for entry in results:
-        if not (isinstance(entry, dict) and entry.get("status") in _CALL_STATUSES):
-            raise _ProtocolError("bad result entry")
-        status, message, value = entry["status"], _one_line(entry.get("message")), None
-        if status == "ok":
-            try:
-                value = _decode_array(entry.get("value"), data)
-                if not np.isfinite(value).all():
-                    raise _ProtocolError("non-finite values")
-            except _ProtocolError as exc:
-                status, message, value = "invalid", f"the result could not be read ({exc})", None
-            else:
-                value.flags.writeable = False
-        decoded.append(CallResult(status, value, message))
-    text = _cut_output(data[start : start + length], bool(output["truncated"]), limits.output_bytes)
-    return SubmissionRun(load[0], _one_line(load[1]), tuple(decoded), text)
+def _death_reason(status: int, limits: Limits) -> tuple[str, str]:
+    """Why a child ended before sending every result, in words for the student."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number == signal.SIGXCPU:
+            return ("timeout", f"CPU time limit of {limits.cpu_time:g} s exceeded")
+        if number == signal.SIGKILL:
+            return ("error", "the process was killed (SIGKILL): memory limit exceeded, or your code killed it")
+        if number == signal.SIGSEGV:
+            return ("error", "the process crashed (segmentation fault)")
+        if number == signal.SIGXFSZ:
+            return ("error", "the process wrote a file larger than the limit")
+        return ("error", f"the process was killed by {_signal_name(number)}")
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    if code == _EXIT_CHANNEL:
+        return ("error", "the result could not be sent back (memory limit exceeded, or the channel was closed)")
+    if code == _EXIT_INTERNAL:
+        return ("error", "the sandbox failed while running your code")
+    return ("error", f"your code ended the process (exit code {code}) before the call returned")
+
+
+def _exited(pid: int) -> bool:
+    """Whether a process that is not our child has exited (for kernels without pidfd)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
+
+
+class _WorkerDied(Exception):
+    """The zygote went away in the middle of a submission."""
 
 
 class _Worker:
     """One zygote process and the uid its children run as; used by one thread at a time."""
 
-    def __init__(self, uid: int, workdir: str, limits: Limits) -> None:
+    def __init__(self, uid: int, workdir: str) -> None:
         self.uid = uid
         self.workdir = workdir
-        self.limits = limits
         self.proc: subprocess.Popen[bytes] | None = None
+        self.sock: socket.socket | None = None
+        self.ready = False
         self._start()
 
     def _start(self) -> None:
-        req_r, self.req_w = os.pipe()
-        self.resp_r, resp_w = os.pipe()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             command = [sys.executable, "-c", _ZYGOTE_BOOT, os.path.abspath(__file__)]
-            command += [str(req_r), str(resp_w), str(self.uid), self.workdir, ",".join(PRELOAD_MODULES)]
+            command += [str(theirs.fileno()), str(self.uid), self.workdir, ",".join(PRELOAD_MODULES)]
             self.proc = subprocess.Popen(
                 command,
-                pass_fds=(req_r, resp_w),
+                pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 env=_zygote_env(),
@@ -1192,111 +1085,304 @@ class _Worker:
                 start_new_session=True,  # the terminal's Ctrl-C goes to the grader, which stops us
             )
         finally:
-            os.close(req_r)
-            os.close(resp_w)
-        self.frames = _FrameBuffer(1 << 20, _RESPONSE_LIMIT)
+            theirs.close()
+        self.sock = ours
         self.ready = False
-        self.child: int | None = None
 
-    def _stop(self, kill: bool) -> int | None:
-        """End the zygote (and, if it was killed mid-run, its child's group); its return code."""
-        assert self.proc is not None
-        for fd in (self.req_w, self.resp_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    def stop(self, kill: bool) -> int | None:
+        """End the zygote; its return code."""
+        assert self.proc is not None and self.sock is not None
+        self.sock.close()
         if kill:
             self.proc.kill()
         try:
-            code = self.proc.wait(timeout=5)
+            return self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            code = self.proc.wait()
-        if kill and self.child is not None:
-            try:
-                os.killpg(self.child, signal.SIGKILL)  # the zygote is gone, so nobody else will
-            except OSError:
-                pass
-        return code
+            return self.proc.wait()
 
-    def _restart(self) -> int | None:
-        code = self._stop(kill=True)
+    def restart(self) -> int | None:
+        """Replace the zygote by a fresh one; the old one's return code."""
+        code = self.stop(kill=True)
         self._start()
         return code
 
-    def _next_frame(self, deadline: float) -> tuple[dict[str, Any], bytes] | None:
-        """The zygote's next frame; None at EOF; TimeoutError at the deadline."""
-        while (frame := self.frames.pop()) is None:
+    def _reply(self, kind: int, deadline: float) -> int:
+        """The value of the zygote's next reply, which must be of ``kind``."""
+        assert self.sock is not None
+        buffer = b""
+        while len(buffer) < _REPLY.size:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            if not select.select([self.resp_r], [], [], remaining)[0]:
-                continue
-            chunk = os.read(self.resp_r, 1 << 20)
+            if remaining <= 0 or not select.select([self.sock], [], [], remaining)[0]:
+                raise _WorkerDied("the sandbox worker did not answer")
+            chunk = self.sock.recv(_REPLY.size - len(buffer))
             if not chunk:
-                return None
-            self.frames.feed(chunk)
-        return frame
+                raise _WorkerDied("the sandbox worker died")
+            buffer += chunk
+        magic, got, value = _REPLY.unpack(buffer)
+        if magic != _REPLY_MAGIC or got != kind:
+            raise _WorkerDied("the sandbox worker sent malformed data")
+        return value
 
     def _await_ready(self) -> None:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            self.restart()
         if self.ready:
             return
         try:
-            frame = self._next_frame(time.monotonic() + _READY_TIMEOUT)
-        except (TimeoutError, _ProtocolError):
-            frame = None
-        if frame is None or frame[0].get("kind") != "ready":
-            code = self._stop(kill=True)
-            raise RuntimeError(f"the sandbox worker did not start (exit code {code}); see its stderr")
+            self._reply(_READY, time.monotonic() + _READY_TIMEOUT)
+        except _WorkerDied:
+            code = self.stop(kill=True)
+            self._start()
+            raise RuntimeError(f"the sandbox worker did not start (exit code {code}); see its stderr") from None
         self.ready = True
 
-    def run(self, request: bytes, n_calls: int) -> SubmissionRun:
-        """Send one request and wait for its response, restarting the zygote if it dies."""
-        assert self.proc is not None
-        if self.proc.poll() is not None:
-            self._restart()
-        self._await_ready()
-        try:
-            _write_all(self.req_w, request)
-        except BrokenPipeError:  # died while idle: start afresh and try once more
-            self._restart()
+    def spawn(self, body: bytes, start: int) -> tuple[int, int, int]:
+        """Have the zygote fork a child for ``body`` from call ``start``: (pid, result fd, output fd)."""
+        for attempt in (1, 2):
             self._await_ready()
-            _write_all(self.req_w, request)
-        self.child = None
-        deadline = time.monotonic() + self.limits.wall_time + _WATCHDOG_GRACE
+            assert self.sock is not None
+            res_r, res_w = os.pipe()
+            out_r, out_w = os.pipe()
+            try:
+                head = _COMMAND.pack(_COMMAND_MAGIC, _RUN, start, len(body))
+                if socket.send_fds(self.sock, [head], [res_w, out_w]) != len(head):
+                    raise OSError("short send")
+                self.sock.sendall(body)
+                pid = self._reply(_CHILD, time.monotonic() + _READY_TIMEOUT)
+            except (OSError, _WorkerDied) as exc:
+                for fd in (res_r, out_r):
+                    os.close(fd)
+                if attempt == 2:
+                    raise RuntimeError(f"the sandbox worker keeps failing: {exc}") from None
+                self.restart()  # it died while idle: start afresh and try once more
+                continue
+            finally:
+                os.close(res_w)
+                os.close(out_w)
+            return pid, res_r, out_r
+        raise AssertionError("unreachable")
+
+    def finish(self, pid: int) -> int:
+        """Have the zygote kill what is left of the child, reap it and clean up; its wait status."""
+        assert self.sock is not None
         try:
-            while (frame := self._next_frame(deadline)) is not None:
-                meta, data = frame
-                kind = meta.get("kind")
-                if kind == "child" and type(meta.get("pid")) is int and meta["pid"] > 1:
-                    self.child = meta["pid"]
-                elif kind == "done":
-                    return _decode_response(meta, data, n_calls, self.limits)
-                elif kind == "fail":
-                    self._restart()
-                    raise RuntimeError(f"the sandbox worker failed: {meta.get('message')}")
-                else:
-                    raise _ProtocolError(f"unexpected frame {kind!r}")
-        except TimeoutError:
-            self._restart()
-            message = "the sandbox did not finish the submission in time"
-            return _failed_run(n_calls, "timeout", message, message)
-        except _ProtocolError as exc:
-            self._restart()
-            message = _one_line(f"the sandbox worker sent malformed data ({exc})")
-            return _failed_run(n_calls, "error", message, message)
-        code = self._restart()
-        if code == -signal.SIGKILL and self.uid < 0:
-            message = "the submission killed its parent process (the sandbox worker)"
-        else:
-            message = f"the sandbox worker died unexpectedly (exit code {code})"
-        return _failed_run(n_calls, "error", message, message)
+            self.sock.sendall(_COMMAND.pack(_COMMAND_MAGIC, _FINISH, 0, 0))
+            return self._reply(_EXIT, time.monotonic() + _CLEANUP_TIMEOUT + _WATCHDOG_GRACE)
+        except (OSError, _WorkerDied):
+            raise _WorkerDied("the sandbox worker died") from None
 
     def close(self) -> None:
         if self.proc is not None:
-            self._stop(kill=False)
+            self.stop(kill=False)
             self.proc = None
+
+
+class _Submission:
+    """One submission on the grader's side: starts children, times them, collects their records."""
+
+    def __init__(self, worker: _Worker, body: bytes, n_calls: int, limits: Limits) -> None:
+        self.worker = worker
+        self.body = body
+        self.n_calls = n_calls
+        self.limits = limits
+        self.load: tuple[str, str] | None = None
+        self.results: list[tuple[str, str, np.ndarray | None] | None] = [None] * n_calls
+        self.not_run: tuple[str, str] | None = None  # status and message for calls never reached
+        self.output = bytearray()
+        self.truncated = False
+        self.deadline = 0.0
+
+    def run(self) -> SubmissionRun:
+        """Run every call (the rest in a fresh child after a crash or timeout)."""
+        self.deadline = time.monotonic() + self.limits.wall_time
+        start = 0
+        while True:
+            start = self._run_child(start)
+            if start >= self.n_calls or self.not_run is not None:
+                break
+            if time.monotonic() >= self.deadline:
+                wall = self.limits.wall_time
+                self.not_run = ("timeout", f"not run: the submission used up its time limit of {wall:g} s")
+                break
+        return self._outcome()
+
+    def _run_child(self, start: int) -> int:
+        """One child that loads the files and runs calls from ``start``; the next call to run."""
+        pid, res_r, out_r = self.worker.spawn(self.body, start)
+        try:
+            failure, state, status = self._watch(pid, start, res_r, out_r)
+        finally:
+            os.close(res_r)
+            os.close(out_r)
+        return self._settle(state, failure, status)
+
+    def _watch(self, pid: int, start: int, res_r: int, out_r: int) -> tuple[tuple[str, str] | None, list[Any], int | None]:
+        """Read records and output until the child exits or a deadline passes, then have the
+        zygote reap it: (what ended it early, [next call, loaded, done], wait status)."""
+        for fd in (res_r, out_r):
+            os.set_blocking(fd, False)
+        try:
+            pidfd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            pidfd = None  # older kernels: poll instead
+        sock = self.worker.sock
+        assert sock is not None
+        reader = _ResultReader()
+        state: list[Any] = [start, False, False]  # next call index, loaded, child is done
+        phase_end = self.deadline
+        per_call = False
+        failure: tuple[str, str] | None = None
+        exited = died = False
+        open_fds = {res_r, out_r}
+        try:
+            while not exited:
+                remaining = phase_end - time.monotonic()
+                if remaining <= 0:
+                    if not state[2]:
+                        failure = self._timeout_reason(state[1], per_call)
+                    break
+                watch = [*open_fds, sock] + ([pidfd] if pidfd is not None else [])
+                ready = select.select(watch, [], [], remaining if pidfd is not None else min(remaining, 0.01))[0]
+                if out_r in ready and not self._read_output(out_r):
+                    open_fds.discard(out_r)
+                if res_r in ready:
+                    chunk = _read_some(res_r)
+                    if chunk == b"":
+                        open_fds.discard(res_r)
+                    elif chunk:
+                        try:
+                            progressed = self._take(reader.feed(chunk), state)
+                        except _ProtocolError:
+                            failure = ("invalid", "sent malformed data on the grader's result channel")
+                            break
+                        if progressed:
+                            now = time.monotonic()
+                            per_call = now + self.limits.call_time < self.deadline
+                            phase_end = now + _EXIT_GRACE if state[2] else min(now + self.limits.call_time, self.deadline)
+                if sock in ready:  # the zygote says nothing until FINISH: this is its end
+                    died = True
+                    break
+                exited = (pidfd in ready) if pidfd is not None else _exited(pid)
+        finally:
+            if pidfd is not None:
+                os.close(pidfd)
+        _kill_group(pid)  # not reaped yet (the zygote waits for FINISH), so the pid is still the child's
+        status = None
+        if not died:
+            try:
+                status = self.worker.finish(pid)
+            except _WorkerDied:
+                died = True
+        if died:
+            code = self.worker.restart()
+            if code == -signal.SIGKILL and self.worker.uid < 0:
+                failure = ("error", "the submission killed its parent process (the sandbox worker)")
+            else:
+                failure = ("error", f"the sandbox worker died unexpectedly (exit code {code})")
+            return failure, state, None
+        self._drain_output(out_r)
+        if failure is None and not state[2]:
+            # Records written just before the child died are still in the pipe.
+            try:
+                while not state[2] and (chunk := _read_some(res_r)):
+                    self._take(reader.feed(chunk), state)
+            except _ProtocolError:
+                failure = ("invalid", "sent malformed data on the grader's result channel")
+        return failure, state, status
+
+    def _take(self, records: list[_Record], state: list[Any]) -> bool:
+        """Book records from the child into the results; whether any arrived."""
+        for kind, status, index, message, value in records:
+            if state[2]:
+                break  # the child said all it had to; anything more is ignored
+            message = _one_line(message)
+            if not state[1]:
+                if kind != _KIND_LOAD or status == "invalid":
+                    raise _ProtocolError("expected the load record")
+                if status == "error":
+                    if self.load is None:
+                        self.load = ("error", message)
+                    else:
+                        self.not_run = ("error", _one_line(f"not run: your files failed to load again: {message}"))
+                    state[2] = True
+                    continue
+                if self.load is None:
+                    self.load = ("ok", "")
+                state[1] = True
+                state[2] = state[0] >= self.n_calls
+                continue
+            if kind != _KIND_CALL or index != state[0]:
+                raise _ProtocolError("unexpected call record")
+            if status == "ok" and not np.isfinite(value).all():
+                status, message, value = "invalid", "returned non-finite values (nan or inf)", None
+            self.results[index] = (status, "" if status == "ok" else message, value)
+            state[0] = index + 1
+            state[2] = state[0] >= self.n_calls
+        return bool(records)
+
+    def _timeout_reason(self, loaded: bool, per_call: bool) -> tuple[str, str]:
+        if not loaded:
+            return ("timeout", f"loading your files took longer than {self.limits.wall_time:g} s")
+        if per_call:
+            return ("timeout", f"call took longer than {self.limits.call_time:g} s")
+        return ("timeout", f"the submission used up its time limit of {self.limits.wall_time:g} s")
+
+    def _settle(self, state: list[Any], failure: tuple[str, str] | None, status: int | None) -> int:
+        """Book what ended the child; the next call index to run in a fresh child."""
+        index, loaded, done = state
+        if done:
+            return index if loaded else self.n_calls
+        if failure is None:
+            failure = _death_reason(status, self.limits) if status is not None else ("error", "the process ended")
+        if not loaded:
+            kind = "timeout" if failure[0] == "timeout" else "error"
+            if self.load is None:
+                self.load = (kind, failure[1])
+            else:
+                self.not_run = (kind, _one_line(f"not run: your files failed to load again: {failure[1]}"))
+            return self.n_calls
+        self.results[index] = (failure[0], failure[1], None)
+        return index + 1
+
+    def _read_output(self, fd: int) -> bool:
+        """Keep the first output_bytes of the child's output, drain the rest; False at EOF."""
+        chunk = _read_some(fd)
+        if chunk is None:
+            return True
+        if not chunk:
+            return False
+        self._keep(chunk)
+        return True
+
+    def _keep(self, chunk: bytes) -> None:
+        room = self.limits.output_bytes - len(self.output)
+        if len(chunk) > room:
+            self.truncated = True
+        if room > 0:
+            self.output += chunk[:room]
+
+    def _drain_output(self, fd: int) -> None:
+        """Read what is left in the output pipe without waiting for writers that may linger."""
+        budget = 1 << 26  # a writer that survived the cleanup must not keep us here
+        while budget > 0 and (chunk := _read_some(fd)):
+            budget -= len(chunk)
+            self._keep(chunk)
+
+    def _outcome(self) -> SubmissionRun:
+        load = self.load or ("error", "the submission produced no result")
+        if load[0] != "ok":
+            self.not_run = ("timeout" if load[0] == "timeout" else "error", "not run: your files did not load")
+        not_run = self.not_run or ("error", "not run")
+        results = []
+        for entry in self.results:
+            status, message, value = entry if entry is not None else (*not_run, None)
+            if value is not None:
+                value.flags.writeable = False
+            results.append(CallResult(status, value, message))
+        output = _cut_output(bytes(self.output), self.truncated, self.limits.output_bytes)
+        return SubmissionRun(load[0], load[1], tuple(results), output)
 
 
 def _lock_dir() -> str:
@@ -1386,7 +1472,7 @@ class SandboxPool:
         try:
             self._base = _make_base_dir(root)
             for slot, (uid, _) in enumerate(self._locks):
-                worker = _Worker(uid, os.path.join(self._base, f"slot{slot}"), limits)
+                worker = _Worker(uid, os.path.join(self._base, f"slot{slot}"))
                 self._workers.append(worker)
                 self._idle.put(worker)
         except BaseException:
@@ -1413,7 +1499,10 @@ class SandboxPool:
         request = _encode_request(contents, calls, self.limits)
         worker = self._idle.get()
         try:
-            return worker.run(request, len(calls))
+            return _Submission(worker, request, len(calls), self.limits).run()
+        except BaseException:
+            worker.restart()  # it may be waiting for a FINISH that will never come
+            raise
         finally:
             self._idle.put(worker)
 

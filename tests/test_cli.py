@@ -282,7 +282,9 @@ def test_validate_flags_a_mistake_equal_to_the_reference(tmp_path, write_rubric)
     """)
     result = run("validate", path)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"{path}:3: questions[0]: mistakes[0] (x + x) is equivalent")
+    # The line of the mistake's answer, not just the question's.
+    assert result.stderr.startswith(
+        f"{path}:11: questions[0].mistakes[0].answer: `x + x` is equivalent to the reference")
 
 
 def test_validate_flags_an_answer_that_disagrees_with_gradient_of(tmp_path, write_rubric):
@@ -308,7 +310,7 @@ def test_validate_flags_an_answer_that_disagrees_with_gradient_of(tmp_path, writ
     result = run("validate", path)
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"{path}:9: questions[1]: answer does not agree with the gradient of gradient_of")
+        f"{path}:17: questions[1].answer: does not agree with the gradient of gradient_of")
 
 
 def test_validate_schema_and_content_errors_exit_1(tmp_path, write_rubric):

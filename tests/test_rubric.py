@@ -378,14 +378,14 @@ def test_hw1_validates_clean(hw1, hw1_checkers):
 def test_validate_flags_a_mistake_equal_to_the_reference(prepared):
     rubric, checkers = prepared(BASE + "    mistakes:\n      - answer: \"x*x\"\n        feedback: nope\n"
                                 "      - answer: \"2 x\"\n        feedback: fine\n")
-    (problem,) = checkers["a"].validate()
-    assert "mistakes[0]" in problem and "equivalent to the reference" in problem
+    ((field, problem),) = checkers["a"].validate()
+    assert field == ("mistakes", 0, "answer") and "equivalent to the reference" in problem
 
 
 def test_validate_flags_an_answer_that_disagrees_with_gradient_of(prepared):
     _, checkers = prepared(BASE.replace('answer: "x^2"', 'gradient_of: "x^3"\n    wrt: x\n    answer: "3 x"'))
-    (problem,) = checkers["a"].validate()
-    assert "does not agree with the gradient" in problem
+    ((field, problem),) = checkers["a"].validate()
+    assert field == ("answer",) and "does not agree with the gradient" in problem
 
     _, checkers = prepared(BASE.replace('answer: "x^2"', 'gradient_of: "x^3"\n    wrt: x\n    answer: "3 x^2"'))
     assert checkers["a"].validate() == []
@@ -404,8 +404,8 @@ def test_validate_flags_an_answer_of_the_wrong_shape(prepared):
             wrt: x
             answer: "2 x^T"
     """)
-    (problem,) = checkers["g"].validate()
-    assert "shape 1 x n" in problem and "n x 1" in problem
+    ((field, problem),) = checkers["g"].validate()
+    assert field == ("answer",) and "shape 1 x n" in problem and "n x 1" in problem
 
 
 def test_errors_under_an_upper_case_name_keep_the_name_and_line(tmp_path, write_rubric):

@@ -63,8 +63,9 @@ class Checker:
     def check(self, answer: Any) -> Outcome:  # pragma: no cover - every kind overrides it
         raise NotImplementedError
 
-    def validate(self) -> list[str]:
-        """Problems a rubric author should fix (beyond the schema), as sentences."""
+    def validate(self) -> list[str | tuple[tuple, str]]:
+        """Problems a rubric author should fix (beyond the schema): sentences, or (field path
+        within the question, sentence) so the report can name the line."""
         return []
 
     def same_meaning(self, a: Any, b: Any) -> bool:

@@ -167,20 +167,20 @@ class ExpressionChecker(Checker):
         return f"wrong{place}"
 
     # -- for rubric authors --------------------------------------------------------------------
-    def validate(self) -> list[str]:
-        problems = []
+    def validate(self) -> list[tuple[tuple, str]]:
+        problems: list[tuple[tuple, str]] = []
         q = self.question
         if q.gradient_of is not None and q.answer is not None:
             given = read_reference(q.answer, self.ns, ("answer",))
             if given.shape != self.shape:
-                problems.append(f"answer has shape {show(given.shape)} but the gradient of "
-                                f"gradient_of has shape {show(self.shape)}")
+                problems.append((("answer",), f"has shape {show(given.shape)} but the gradient "
+                                 f"of gradient_of has shape {show(self.shape)}"))
             elif self.matches(self.values_of(given), self.values) is not None:
-                problems.append("answer does not agree with the gradient of gradient_of")
+                problems.append((("answer",), "does not agree with the gradient of gradient_of"))
         for index, (entry, label, expression, values) in enumerate(self.mistakes):
             if expression.shape == self.shape and self.matches(values, self.values) is None:
-                problems.append(f"mistakes[{index}] ({label}) is equivalent to the reference: "
-                                "students giving it would be marked correct")
+                problems.append((("mistakes", index, "answer"), f"`{label}` is equivalent to the "
+                                 "reference: students giving it would be marked correct"))
         return problems
 
     def describe_answer(self) -> str:
