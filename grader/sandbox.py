@@ -1182,8 +1182,13 @@ class _Worker:
 class _Submission:
     """One submission on the grader's side: starts children, times them, collects their records."""
 
-    def __init__(self, worker: _Worker, body: bytes, n_calls: int, limits: Limits) -> None:
+    def __init__(self, worker: _Worker, body: bytes, n_calls: int, limits: Limits,
+                 functions: tuple[str, ...] = ()) -> None:
         self.worker = worker
+        #: The function of each call: after a call kills its child (a timeout, a crash), the
+        #: calls right after it to the same function are not run, so one function that loops
+        #: forever costs one call_time, not the whole wall_time of the submission.
+        self.functions = functions
         self.body = body
         self.n_calls = n_calls
         self.limits = limits
@@ -1344,7 +1349,14 @@ class _Submission:
                 self.not_run = (kind, _one_line(f"not run: your files failed to load again: {failure[1]}"))
             return self.n_calls
         self.results[index] = (failure[0], failure[1], None)
-        return index + 1
+        following = index + 1
+        if self.functions:
+            name = self.functions[index]
+            while following < self.n_calls and self.functions[following] == name:
+                skipped = f"not run: an earlier call of {name} failed ({failure[1]})"
+                self.results[following] = (failure[0], _one_line(skipped), None)
+                following += 1
+        return following
 
     def _read_output(self, fd: int) -> bool:
         """Keep the first output_bytes of the child's output, drain the rest; False at EOF."""
@@ -1499,7 +1511,8 @@ class SandboxPool:
         request = _encode_request(contents, calls, self.limits)
         worker = self._idle.get()
         try:
-            return _Submission(worker, request, len(calls), self.limits).run()
+            functions = tuple(call.function for call in calls)
+            return _Submission(worker, request, len(calls), self.limits, functions).run()
         except BaseException:
             worker.restart()  # it may be waiting for a FINISH that will never come
             raise
