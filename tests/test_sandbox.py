@@ -167,14 +167,30 @@ def test_infinite_loop_times_out_and_later_calls_still_run(pool):
 
 
 def test_wall_time_bounds_the_whole_submission(tmp_path):
+    # Five different functions that all loop: each costs a call_time until wall_time runs out.
+    source = "".join(f"def spin{i}(x):\n    while True:\n        pass\n\n" for i in range(5))
+    path = write(tmp_path, "spins.py", source)
     limits = Limits(wall_time=2.5, call_time=1.0, cpu_time=3.0)
     started = time.monotonic()
-    run = run_submission([HOSTILE / "infinite_loop.py"], [Call("spin", (1.0,))] * 5, limits)
+    run = run_submission([path], [Call(f"spin{i}", (1.0,)) for i in range(5)], limits)
     assert time.monotonic() - started < 5
     statuses = [r.status for r in run.results]
     assert statuses == ["timeout"] * 5
     assert run.results[0].message == "call took longer than 1 s"
     assert run.results[-1].message == "not run: the submission used up its time limit of 2.5 s"
+
+
+def test_a_call_that_kills_its_child_skips_that_functions_next_calls(tmp_path):
+    limits = Limits(wall_time=5.0, call_time=1.0, cpu_time=5.0)
+    calls = [Call("spin", (1.0,))] * 3 + [Call("ok", (2.0,))]
+    path = write(tmp_path, "mixed.py", "def spin(x):\n    while True:\n        pass\n\n"
+                                       "def ok(x):\n    return 2 * x\n")
+    started = time.monotonic()
+    run = run_submission([path], calls, limits)
+    assert time.monotonic() - started < 3  # one call_time, not three
+    assert [r.status for r in run.results] == ["timeout", "timeout", "timeout", "ok"]
+    assert run.results[1].message.startswith("not run: an earlier call of spin failed")
+    assert float(run.results[3].value) == 4.0
 
 
 def test_slow_import_times_out_the_load(tmp_path):
