@@ -145,6 +145,8 @@ def read_answers(path: Path) -> tuple[dict[str, Any], str]:
         _refuse_aliases(text)
         data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as err:
+        if "nesting depth" in str(getattr(err, "problem", "")):
+            return {}, f"{name}: nested too deeply"  # newer PyYAML stops deep nesting itself
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(err, "problem", None) or "invalid YAML"

@@ -648,7 +648,7 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@pytest.mark.parametrize(("qid", "answer"), _leak_cases())
+@pytest.mark.parametrize(("qid", "answer"), list(_leak_cases()))
 def test_feedback_never_reveals_the_reference(hw1, hw1_checkers, qid, answer):
     checker = hw1_checkers[qid]
     outcome = checker.check(answer)
