@@ -52,13 +52,27 @@ def main() -> None:
 def grade(rubric: str, submissions: str, outdir: str, jobs: int, seed: int | None,
           roster: str | None) -> None:
     """Grade every submission in SUBMISSIONS against RUBRIC and write the reports to OUTDIR."""
+    from .plots import Plotter
+    from .submissions import find_submissions_in_background
+
+    # Started first, before the heavy imports: matplotlib loads and the submission files are read
+    # in other processes (on the other core) while this one imports and prepares the rubric.
+    plotter = Plotter()
+    submissions_ready = find_submissions_in_background(submissions)
+    try:
+        _grade(plotter, submissions_ready, rubric, outdir, jobs, seed, roster)
+    finally:
+        plotter.close()
+
+
+def _grade(plotter, submissions_ready, rubric: str, outdir: str, jobs: int, seed: int | None,
+           roster: str | None) -> None:
     from . import report
     from .grading import grade as run_grade
-    from .submissions import find_submissions
 
     loaded, checkers = _load(rubric, seed)
     try:
-        found = find_submissions(submissions)
+        found = submissions_ready()
     except FileNotFoundError as err:
         _fail(str(err))
     roster_frame = None
@@ -80,7 +94,7 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int, seed: int | Non
         table, more = report.apply_roster(table, meta, roster_frame)
         warnings += more
     try:
-        report.write_outdir(table, meta, Path(outdir), roster_frame)
+        report.write_outdir(table, meta, Path(outdir), roster_frame, plotter)
     except report.UnsafeOutputDirError as err:
         _fail(str(err))
     for warning in warnings:
@@ -115,25 +129,44 @@ class _progress:
 
 
 def _print_summary(summary, lowest, count: int, outdir: str, interactive: bool) -> None:
+    title = f"{count} submissions graded → {outdir}"
+    rows = [(str(r.question), f"{r.mean:.2f}", f"{r.max_score:g}", f"{r.correct:.0%}")
+            for r in summary.itertuples(index=False)]
+    worst_title = "Lowest-scoring questions and their most common wrong answer"
+    worst = ([str(c) for c in lowest.columns], [[_cell(v) for v in row] for row in lowest.itertuples(index=False)]) \
+        if lowest is not None and len(lowest) else None
+    if not interactive:
+        # Piped or redirected: plain aligned text, no colour, no box drawing.
+        click.echo(title)
+        click.echo(_plain_table(["question", "mean", "max", "correct"], rows))
+        if worst:
+            click.echo(f"\n{worst_title}")
+            click.echo(_plain_table(*worst))
+        return
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, force_terminal=interactive, width=None if interactive else 100)
-    table = Table(title=f"{count} submissions graded → {outdir}", title_justify="left")
+    console = Console(highlight=False)
+    table = Table(title=title, title_justify="left")
     for column in ("question", "mean", "max", "correct"):
         table.add_column(column, justify="left" if column == "question" else "right")
-    for row in summary.itertuples(index=False):
-        table.add_row(str(row.question), f"{row.mean:.2f}", f"{row.max_score:g}",
-                      f"{row.correct:.0%}")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
-    if lowest is not None and len(lowest):
-        worst = Table(title="Lowest-scoring questions and their most common wrong answer",
-                      title_justify="left")
-        for column in lowest.columns:
-            worst.add_column(str(column))
-        for row in lowest.itertuples(index=False):
-            worst.add_row(*[_cell(v) for v in row])
-        console.print(worst)
+    if worst:
+        table = Table(title=worst_title, title_justify="left")
+        for column in worst[0]:
+            table.add_column(column)
+        for row in worst[1]:
+            table.add_row(*row)
+        console.print(table)
+
+
+def _plain_table(header: list[str], rows: list) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip()
+             for line in [header, *rows]]
+    return "\n".join(lines)
 
 
 def _cell(value) -> str:

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from grader.plots import Plotter, draw_plots
 from grader.verdict import CORRECT, INCORRECT, MISSING, PARTIAL, STATUSES, Verdict
 
 __all__ = [
@@ -91,10 +92,6 @@ _WRONG_STATUSES = (INCORRECT, PARTIAL)
 # in LMS exports it is usually the LMS's internal number, not the id submissions are filed under.
 _ROSTER_KEYS = ("student", "student_id", "login", "id")
 _ROSTER_ALIASES = {"sis_user_id": "sis_id", "e_mail": "email"}
-_STATUS_COLORS = {
-    "correct": "#2ca02c", "partial": "#bcbd22", "incorrect": "#d62728", "missing": "#7f7f7f",
-    "invalid": "#9467bd", "error": "#ff7f0e", "timeout": "#8c564b",
-}
 
 
 class UnsafeOutputDirError(FileExistsError):
@@ -553,78 +550,18 @@ def _feedback_files(table: pd.DataFrame, grades: pd.DataFrame, meta: ReportMeta,
     return out
 
 
-def _write_plots(grades: pd.DataFrame, summary: pd.DataFrame, plots: Path) -> None:
-    """totals.png and status_by_question.png; Agg canvas, no pyplot, no timestamps."""
-    # Imported here: matplotlib costs ~0.3 s and most CLI commands never plot. No pyplot: no
-    # global figure registry, no backend selection, nothing to close.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.collections import PolyCollection
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-    from matplotlib.ticker import MaxNLocator
-
-    # "Software": None drops the only varying PNG chunk, so equal data give equal bytes.
-    save = {"format": "png", "dpi": 100, "metadata": {"Software": None}}
-
-    fig = Figure(figsize=(6.4, 4.0))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    totals = grades["total"].to_numpy(dtype=float)
-    max_total = float(grades["max_total"].iloc[0]) if len(grades) else 0.0
-    if 0 < max_total <= 40 and np.all(totals == np.round(totals)):
-        edges = np.arange(-0.5, max_total + 1.0, 1.0)  # one bar per whole point
-    else:
-        top = max(max_total, float(np.nanmax(totals)) if len(totals) else 0.0, 1.0)
-        edges = np.linspace(0.0, top, 21)
-    counts, _ = np.histogram(totals[np.isfinite(totals)], bins=edges)
-    # One filled step artist instead of a Rectangle per bin: same picture, a fraction of the cost.
-    ax.stairs(counts, edges, fill=True, color="#1f77b4")
-    ax.set_xlim(edges[0], edges[-1])
-    ax.set_ylim(0, max(1, int(counts.max()) if len(counts) else 1) * 1.05)
-    ax.set_xlabel(f"total (max {_fmt(max_total)})")
-    ax.set_ylabel("students")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(f"Totals ({len(totals)} students)")
-    # Fixed margins instead of tight_layout: layout passes cost a full extra draw.
-    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.13, top=0.91)
-    fig.savefig(plots / "totals.png", **save)
-
-    nq = len(summary)
-    labels = summary["question"].tolist()
-    rotate = nq > 12 or sum(len(q) for q in labels) > 60
-    width = min(max(6.4, 0.45 * nq + 2.5), 30.0)
-    # Room below the axes for (possibly rotated) tick labels, ~0.09 in per character.
-    below = 0.45 + (0.09 * max((len(q) for q in labels), default=1) if rotate else 0.0)
-    height = 3.8 + below
-    fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    x = np.arange(nq, dtype=float)
-    bottom = np.zeros(nq)
-    handles = []
-    for status in STATUSES:
-        share = summary[status].to_numpy(dtype=float)
-        # One collection per status rather than ax.bar's Rectangle per question.
-        verts = np.stack([
-            np.column_stack([x - 0.4, bottom]), np.column_stack([x + 0.4, bottom]),
-            np.column_stack([x + 0.4, bottom + share]), np.column_stack([x - 0.4, bottom + share]),
-        ], axis=1)
-        ax.add_collection(PolyCollection(verts, facecolors=_STATUS_COLORS[status], linewidths=0))
-        handles.append(Patch(color=_STATUS_COLORS[status], label=status))
-        bottom = bottom + share
-    ax.set_xticks(x, labels, rotation=90 if rotate else 0)
-    ax.set_xlim(-0.6, max(nq, 1) - 0.4)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("share of students")
-    ax.set_title("Status by question")
-    # Reversed so the legend reads top-down like the stack.
-    ax.legend(handles=handles[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0),
-              fontsize="small", frameon=False)
-    fig.subplots_adjust(left=0.7 / width, right=1.0 - 1.2 / width, bottom=below / height, top=1.0 - 0.45 / height)
-    fig.savefig(plots / "status_by_question.png", **save)
+def _plot_data(grades: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Any]:
+    """What the plots need, as plain arrays and lists (cheap to send to a plotting process)."""
+    return {
+        "totals": grades["total"].to_numpy(dtype=float),
+        "max_total": float(grades["max_total"].iloc[0]) if len(grades) else 0.0,
+        "labels": summary["question"].tolist(),
+        "shares": {status: summary[status].to_numpy(dtype=float) for status in STATUSES},
+    }
 
 
-def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFrame | None) -> None:
+def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFrame | None,
+               plotter: Plotter | None = None) -> None:
     """Every file of an output directory into the (fresh, empty) directory ``d``."""
     score_s = _fmt_array(table["score"])
     max_s = _fmt_array(table["max_score"])
@@ -648,6 +585,10 @@ def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFr
         [_strs(grades["student"])] + [_fmt_array(grades[c]) for c in grades.columns[1:]],
     ))
     summary = _summary(table, meta, piv)
+    plot_data = _plot_data(grades, summary)
+    (d / "plots").mkdir()
+    if plotter is not None:
+        plotter.request(plot_data, d / "plots")  # drawn elsewhere while the files below are written
     _write_new(d / "summary.csv", _csv_bytes(
         SUMMARY_COLUMNS, [_strs(summary["question"])] + [_fmt_array(summary[c]) for c in SUMMARY_COLUMNS[1:]],
     ))
@@ -665,8 +606,10 @@ def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFr
     for s, text in texts.items():
         _write_new(f"{fb_dir}/{names[s]}.md", text.encode("utf-8"))  # str paths: Path() x10k adds up
 
-    (d / "plots").mkdir()
-    _write_plots(grades, summary, d / "plots")
+    if plotter is not None:
+        plotter.wait()
+    else:
+        draw_plots(plot_data, d / "plots")
 
 
 def _looks_like_outdir(path: Path) -> bool:
@@ -736,14 +679,15 @@ def _fresh_sibling(target: Path, tag: str, *, create: bool) -> Path:
             return p
 
 
-def write_outdir(table: pd.DataFrame, meta: ReportMeta, outdir: Path, roster: pd.DataFrame | None = None) -> None:
+def write_outdir(table: pd.DataFrame, meta: ReportMeta, outdir: Path, roster: pd.DataFrame | None = None,
+                 plotter: Plotter | None = None) -> None:
     """Write every file of OUTDIR from the tidy table, replacing the directory as a whole.
 
     The roster is only saved (as roster.csv, for the exports); call ``apply_roster`` first to add
     the ``missing`` rows. Anything else in OUTDIR (``exports/`` included) is dropped.
     """
     norm = _normalise(table, meta)
-    _replace_dir(Path(outdir), lambda d: _write_all(norm, meta, d, roster), _looks_like_outdir,
+    _replace_dir(Path(outdir), lambda d: _write_all(norm, meta, d, roster, plotter), _looks_like_outdir,
                  "a grader output directory (no run.json or details.csv)")
 
 

@@ -400,7 +400,7 @@ def test_failed_write_leaves_previous_output_untouched(outdir: Path, table: pd.D
     def boom(*args: object) -> None:
         raise RuntimeError("killed mid-run")
 
-    monkeypatch.setattr(report, "_write_plots", boom)
+    monkeypatch.setattr(report, "draw_plots", boom)
     with pytest.raises(RuntimeError, match="killed mid-run"):
         write_outdir(table.assign(score=0.0), META, outdir)
     assert _tree(outdir) == before
