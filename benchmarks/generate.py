@@ -116,7 +116,8 @@ def generate(count: int, out: Path, code: bool, seed: int) -> None:
         if code:
             weights = [0.6, 0.25, 0.15][: len(templates)]
             _, source = rng.choices(templates, weights)[0]
-            (out / f"{student}.py").write_text(source)
+            # Each file differs (identical files are run once, which would flatter the figure).
+            (out / f"{student}.py").write_text(f"# {student}\n{source}")
 
 
 def main() -> None:
