@@ -2,8 +2,11 @@
 
     rubrics/hw1.yaml:42: questions[3].tolerance.rtol: must be a positive number
 
-Each question kind validates its own fields (its checker module defines a pydantic model); this
+Each question kind validates its own fields (its checker module defines a schema struct); this
 module holds the rubric's shared vocabulary: tolerances, symbols, givens, mistakes.
+
+The schema is declared with msgspec: its structs validate types and bounds, and it imports and
+builds in milliseconds, which keeps `grader check` quick from a cold start.
 """
 
 from __future__ import annotations
@@ -11,15 +14,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
+import msgspec
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from msgspec import Meta
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.]+$")
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+NAME = Annotated[str, Meta(pattern=NAME_PATTERN.pattern)]
 DEFAULT_SEED = 2022
 Dim = Union[int, str]
+Layout = Literal["denominator", "numerator"]
+#: Marks a problem found inside a struct's own check with the field path it belongs to.
+_AT = "\x00"
 
 
 class RubricError(Exception):
@@ -30,18 +38,40 @@ class RubricError(Exception):
         self.problems = problems
 
 
-class Strict(BaseModel):
+def default(factory: Any) -> Any:
+    """A field default built fresh for every rubric (a dict, a list, a Tolerance...)."""
+    return msgspec.field(default_factory=factory)
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """Unknown fields are errors: a misspelt ``tolerence`` must not be silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+def at(*path: str | int) -> str:
+    """Prefix for a ValueError message raised in ``__post_init__``: the field it is about."""
+    return _AT + ".".join(map(str, path)) + _AT
 
 
-class Tolerance(Strict):
-    rtol: float = Field(1.0e-6, gt=0)
-    atol: float = Field(1.0e-9, ge=0)
+def convert(raw: Any, kind: type, *path: str | int) -> Any:
+    """``raw`` validated as ``kind`` inside a struct's own check, errors keeping their path."""
+    try:
+        return msgspec.convert(raw, kind, strict=False)
+    except msgspec.ValidationError as err:
+        message, inner = _split_validation_error(str(err), name_field=False)
+        raise ValueError(at(*path, *inner) + message) from None
 
 
-class SymbolSpec(Strict):
+def set_field(struct: Any, name: str, value: Any) -> None:
+    """Store a normalised value on a frozen struct while it checks itself."""
+    msgspec.structs.force_setattr(struct, name, value)
+
+
+class Tolerance(Strict, kw_only=True):
+    rtol: Annotated[float, Meta(gt=0)] = 1.0e-6
+    atol: Annotated[float, Meta(ge=0)] = 1.0e-9
+
+
+class SymbolSpec(Strict, kw_only=True):
     """A name an answer may use: a real scalar, or a matrix when ``shape`` is given."""
 
     domain: tuple[float, float] | None = None
@@ -51,15 +81,13 @@ class SymbolSpec(Strict):
     #: A name for the identity matrix of this size (``I: {identity: n}``).
     identity: Dim | None = None
 
-    @model_validator(mode="after")
-    def _domain_order(self) -> "SymbolSpec":
+    def __post_init__(self) -> None:
         if self.domain is not None and not self.domain[0] < self.domain[1]:
             raise ValueError("domain must be [low, high] with low < high")
         if self.positive and self.domain is not None and self.domain[0] < 0:
             raise ValueError("a positive symbol needs a domain with low >= 0")
         for dim in self.shape or ():
             _check_dim(dim)
-        return self
 
     def bounds(self) -> tuple[float, float]:
         """The sampling domain, with defaults: [-5, 5], or [0.1, 5] for a positive symbol."""
@@ -69,55 +97,60 @@ class SymbolSpec(Strict):
         return (0.1, 5.0) if self.positive else (-5.0, 5.0)
 
 
-class GivenFunction(Strict):
-    args: tuple[str, ...] = Field(min_length=1)
+class GivenFunction(Strict, kw_only=True):
+    args: Annotated[tuple[str, ...], Meta(min_length=1)]
     value: str
     aliases: tuple[str, ...] = ()
 
 
-class GivenValue(Strict):
+class GivenValue(Strict, kw_only=True):
     value: str
     aliases: tuple[str, ...] = ()
 
 
-class Mistake(Strict):
+class Mistake(Strict, kw_only=True):
     answer: Any
     feedback: str
-    score: float = Field(0.0, ge=0, le=1)
+    score: Annotated[float, Meta(ge=0, le=1)] = 0.0
     #: A short label for reports; defaults to the mistake's answer text.
     label: str = ""
 
 
-class QuestionBase(Strict):
+class QuestionBase(Strict, kw_only=True):
     """Fields every question has. Kinds add their own in their checker module."""
 
-    id: str
+    id: Annotated[str, Meta(pattern=ID_PATTERN.pattern)]
     kind: str
-    points: float = Field(gt=0)
+    points: Annotated[float, Meta(gt=0)]
     prompt: str = ""
 
-    @field_validator("id")
-    @classmethod
-    def _id_chars(cls, value: str) -> str:
-        if not ID_PATTERN.match(value):
-            raise ValueError("must use only letters, digits, '.' and '_'")
-        return value
 
-
-class SymbolicQuestion(QuestionBase):
+class SymbolicQuestion(QuestionBase, kw_only=True):
     """The shared fields of questions answered with expressions over declared symbols."""
 
-    symbols: dict[str, SymbolSpec] = {}
-    dims: dict[str, tuple[int, int]] = {}
-    given: dict[str, Union[str, float, GivenFunction, GivenValue]] = {}
-    tolerance: Tolerance = Tolerance()
-    samples: int = Field(24, ge=1, le=10_000)
+    symbols: dict[str, Any] = default(dict)
+    dims: dict[str, tuple[int, int]] = default(dict)
+    given: dict[str, Any] = default(dict)
+    tolerance: Tolerance = default(Tolerance)
+    samples: Annotated[int, Meta(ge=1, le=10_000)] = 24
     mistakes: tuple[Mistake, ...] = ()
 
-    @model_validator(mode="after")
-    def _names(self) -> "SymbolicQuestion":
+    def __post_init__(self) -> None:
+        # Entries of a mapping are converted here so that an error names its key (symbols.A).
+        set_field(self, "symbols", {name: convert(spec if spec is not None else {}, SymbolSpec, "symbols", name)
+                                    for name, spec in self.symbols.items()})
+        given = {}
+        for name, spec in self.given.items():
+            if isinstance(spec, dict):
+                kind = GivenFunction if "args" in spec else GivenValue
+                given[name] = convert(spec, kind, "given", name)
+            elif isinstance(spec, (str, int, float)) and not isinstance(spec, bool):
+                given[name] = str(spec)
+            else:
+                raise ValueError(at("given", name) + "must be an expression, or {args: [...], value: ...}")
+        set_field(self, "given", given)
         for name in [*self.symbols, *self.given]:
-            if not NAME_PATTERN.match(name):
+            if not NAME_PATTERN.match(str(name)):
                 raise ValueError(f"`{name}` is not a usable name (letters, digits, '_')")
         clash = set(self.symbols) & set(self.given)
         if clash:
@@ -125,7 +158,6 @@ class SymbolicQuestion(QuestionBase):
         for dim, (low, high) in self.dims.items():
             if not 1 <= low <= high <= 64:
                 raise ValueError(f"dims.{dim}: must be [low, high] with 1 <= low <= high <= 64")
-        return self
 
 
 def _check_dim(dim: Dim) -> None:
@@ -136,22 +168,22 @@ def _check_dim(dim: Dim) -> None:
         raise ValueError(f"size `{dim}` must be a whole number or a dimension name")
 
 
-class SandboxSettings(Strict):
+class SandboxSettings(Strict, kw_only=True):
     """Limits for running student code (see docs/sandbox.md)."""
 
-    wall_time: float = Field(10.0, gt=0)
-    call_time: float = Field(2.0, gt=0)
-    cpu_time: float = Field(10.0, gt=0)
-    memory_mb: int = Field(1024, ge=64)
-    processes: int = Field(16, ge=1)
-    output_bytes: int = Field(10_000, ge=0)
+    wall_time: Annotated[float, Meta(gt=0)] = 10.0
+    call_time: Annotated[float, Meta(gt=0)] = 2.0
+    cpu_time: Annotated[float, Meta(gt=0)] = 10.0
+    memory_mb: Annotated[int, Meta(ge=64)] = 1024
+    processes: Annotated[int, Meta(ge=1)] = 16
+    output_bytes: Annotated[int, Meta(ge=0)] = 10_000
 
 
-class RubricHeader(Strict):
+class RubricHeader(Strict, kw_only=True):
     title: str
+    questions: Annotated[list[Any], Meta(min_length=1)]
     seed: int = DEFAULT_SEED
-    questions: list[dict[str, Any]] = Field(min_length=1)
-    sandbox: SandboxSettings = SandboxSettings()
+    sandbox: SandboxSettings = default(SandboxSettings)
     description: str = ""
 
 
@@ -255,12 +287,16 @@ def load_rubric(path: str | Path, seed: int | None = None) -> Rubric:
     if not isinstance(data, dict):
         raise RubricError([f"{shown}:1: a rubric is a mapping with title and questions"])
 
-    problems: list[str] = []
+    # The schema check stops at its first error; missing top-level fields are listed first so
+    # that an author sees them together with it.
+    problems = [f"{shown}:1: {name}: required field is missing"
+                for name in ("title", "questions") if name not in data]
     try:
-        header = RubricHeader.model_validate(data)
-    except ValidationError as err:
-        problems.extend(_describe(err, (), lines, shown))
-        raise RubricError(problems) from None
+        header = msgspec.convert({"title": "", "questions": [{}], **data}, RubricHeader, strict=False)
+    except msgspec.ValidationError as err:
+        problems.append(_describe(err, (), lines, shown))
+    if problems:
+        raise RubricError(problems)
 
     kinds = registry()
     questions: list[QuestionBase] = []
@@ -278,9 +314,9 @@ def load_rubric(path: str | Path, seed: int | None = None) -> Rubric:
                             f"{message} (known kinds: {known})")
             continue
         try:
-            question = kinds[kind].Question.model_validate(raw)
-        except ValidationError as err:
-            problems.extend(_describe(err, where, lines, shown))
+            question = msgspec.convert(raw, kinds[kind].Question, strict=False)
+        except msgspec.ValidationError as err:
+            problems.append(_describe(err, where, lines, shown))
             continue
         if question.id in seen:
             problems.append(f"{shown}:{_line(lines, where + ('id',))}: questions[{index}].id: "
@@ -309,79 +345,83 @@ def _field_path(path: tuple) -> str:
     return text
 
 
-def _describe(err: ValidationError, prefix: tuple, lines: dict[tuple, int], shown: str) -> list[str]:
-    problems = []
-    for item in _best_union_member(err.errors()):
-        path = _real_path(prefix, item["loc"], lines)
-        problems.append(f"{shown}:{_line(lines, path)}: {_field_path(path) or 'rubric'}: "
-                        f"{_message(item)}")
-    return list(dict.fromkeys(problems))
+def _describe(err: msgspec.ValidationError, prefix: tuple, lines: dict[tuple, int], shown: str) -> str:
+    message, path = _split_validation_error(str(err))
+    path = prefix + path
+    return f"{shown}:{_line(lines, path)}: {_field_path(path) or 'rubric'}: {_message(message, path)}"
 
 
-def _best_union_member(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A value tried against a union (a ``given`` entry) fails every member; report only the
-    member that came closest (fewest errors; a model over a plain type), as its author meant."""
-    members: dict[tuple, dict[str, list]] = {}
-    for item in items:
-        loc = item["loc"]
-        tag_at = next((i for i, p in enumerate(loc) if _is_union_tag(p)), None)
-        if tag_at is not None:
-            members.setdefault(loc[:tag_at], {}).setdefault(loc[tag_at], []).append(item)
-    chosen = {base: min(tags.items(), key=lambda kv: (not kv[0][:1].isupper(), len(kv[1])))[0]
-              for base, tags in members.items()}
-    kept = []
-    for item in items:
-        loc = item["loc"]
-        tag_at = next((i for i, p in enumerate(loc) if _is_union_tag(p)), None)
-        if tag_at is None or chosen[loc[:tag_at]] == loc[tag_at]:
-            kept.append(item)
-    return kept
+_LOCATION = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_PART = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
+_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `([^`]+)`")
 
 
-def _real_path(prefix: tuple, loc: tuple, lines: dict[tuple, int]) -> tuple:
-    """The field path of an error: the parts of pydantic's ``loc`` that are keys or indexes in
-    the YAML, and a last, missing field; not the names of union members it tried. (A key such as
-    ``A`` in ``symbols`` is a field even though it looks like a class name.)"""
-    path = prefix
-    for index, part in enumerate(loc):
-        if path + (part,) in lines or (index == len(loc) - 1 and not _is_union_tag(part)):
-            path += (part,)
-    return path
+def _split_validation_error(text: str, name_field: bool = True) -> tuple[str, tuple]:
+    """msgspec's ``"Expected `float` > 0.0 - at `$.questions[3].tolerance.rtol`"`` → (message, path),
+    with a field named by the message (unknown or missing) and any path our own checks marked
+    (see ``at``) added to the path."""
+    match = _LOCATION.match(text)
+    message, raw_path = match.group("message"), match.group("path") or ""
+    path: list[Any] = []
+    for name, index in _PART.findall(raw_path):
+        if name:
+            path.append(name)
+        elif index != "...":
+            path.append(int(index))
+    if message.startswith(_AT):
+        marked, _, message = message[1:].partition(_AT)
+        path.extend(int(p) if p.isdigit() else p for p in marked.split(".") if p)
+    named = _FIELD.match(message) if name_field else None
+    if named:
+        path.append(named.group(1))
+    return message, tuple(path)
 
 
-def _is_union_tag(part: Any) -> bool:
-    # pydantic names the union member it tried ("str", "GivenFunction", "function-after[...]").
-    return isinstance(part, str) and (part[:1].isupper() or "[" in part or part in
-                                      ("str", "float", "int", "list", "dict", "bool"))
-
-
-def _message(item: dict[str, Any]) -> str:
-    kind, ctx = item["type"], item.get("ctx", {})
-    if kind == "missing":
+def _message(message: str, path: tuple) -> str:
+    """msgspec's wording → the rubric author's."""
+    if message.startswith("Object missing required field"):
         return "required field is missing"
-    if kind == "extra_forbidden":
+    if message.startswith("Object contains unknown field"):
         return "unknown field (check its spelling in docs/rubric-format.md)"
-    if kind == "greater_than":
-        return "must be a positive number" if ctx.get("gt") == 0 else f"must be greater than {ctx.get('gt')}"
-    if kind == "greater_than_equal":
-        return "must not be negative" if ctx.get("ge") == 0 else f"must be at least {ctx.get('ge')}"
-    if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le')}"
-    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
-        return "must be a number" if kind.startswith("float") else "must be a whole number"
-    if kind in ("string_type",):
-        return "must be text"
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return "must be a mapping, like {key: value}"
-    if kind in ("tuple_type", "list_type"):
-        return "must be a list, like [x, y]"
-    if kind in ("bool_type", "bool_parsing"):
-        return "must be true or false"
-    if kind == "too_short":
+    bound = re.match(r"Expected `(\w+)` (>=|>|<=|<) (-?[\d.e+-]+)", message)
+    if bound:
+        op, value = bound.group(2), float(bound.group(3))
+        if op == ">" and value == 0:
+            return "must be a positive number"
+        if op == ">=" and value == 0:
+            return "must not be negative"
+        words = {">": "greater than", ">=": "at least", "<": "less than", "<=": "at most"}[op]
+        return f"must be {words} {value:g}"
+    if "matching regex" in message:
+        if path and path[-1] == "id":
+            return "must use only letters, digits, '.' and '_'"
+        return "must be a name: letters, digits and '_', starting with a letter"
+    if re.match(r"Expected `array` of length >= 1", message):
         return "must not be empty"
-    if kind == "value_error":
-        return str(ctx.get("error", item["msg"]))
-    return item["msg"]
+    if re.match(r"Expected `array` of length", message):
+        length = re.search(r"length (\d+)", message)
+        return f"must be a list of {length.group(1)} items" if length else "must be a list"
+    expected = re.match(r"Expected `([^`]+)`, got `([^`]+)`", message)
+    if expected:
+        wanted = expected.group(1)
+        if wanted in ("float", "float | null", "int | float"):
+            return "must be a number"
+        if wanted in ("int", "int | null"):
+            return "must be a whole number"
+        if wanted.startswith("str"):
+            return "must be text"
+        if wanted == "bool":
+            return "must be true or false"
+        if wanted.startswith("array"):
+            return "must be a list, like [x, y]"
+        if wanted.startswith("object"):
+            return "must be a mapping, like {key: value}"
+        return f"must be {wanted}"
+    if message.startswith("Invalid enum value"):
+        return f"{message[len('Invalid enum value '):]} is not an allowed value"
+    return message
 
 
-Layout = Literal["denominator", "numerator"]
+
+#: Marks a problem found inside a struct's own check with the field path it belongs to.
+_AT = "\x00"

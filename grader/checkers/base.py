@@ -45,7 +45,7 @@ class Outcome:
 
 
 class Checker:
-    """Base class. A subclass sets ``kinds`` and ``Question`` (its pydantic model).
+    """Base class. A subclass sets ``kinds`` and ``Question`` (its schema, a msgspec struct).
 
     ``__init__`` does the per-batch work (sample points, reference values); ``check`` must be
     cheap, pure and deterministic, because it runs once per distinct answer.

@@ -6,9 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
-from pydantic import model_validator
-
-from ..rubric import QuestionBase, Rubric
+from ..rubric import QuestionBase, Rubric, default
 from .base import Checker, Outcome, wrong_type
 
 
@@ -19,15 +17,14 @@ def normalise(text: str) -> str:
     return text
 
 
-class ChoiceQuestion(QuestionBase):
+class ChoiceQuestion(QuestionBase, kw_only=True):
     options: tuple[str, ...]
     answer: str
-    synonyms: dict[str, tuple[str, ...]] = {}
+    synonyms: dict[str, tuple[str, ...]] = default(dict)
     #: Options that earn part of the points: option → fraction.
-    partial: dict[str, float] = {}
+    partial: dict[str, float] = default(dict)
 
-    @model_validator(mode="after")
-    def _answer_is_option(self) -> "ChoiceQuestion":
+    def __post_init__(self) -> None:
         options = {normalise(o) for o in self.options}
         if len(options) < 2:
             raise ValueError("options: give at least two distinct options")
@@ -36,7 +33,6 @@ class ChoiceQuestion(QuestionBase):
         for option in [*self.synonyms, *self.partial]:
             if normalise(option) not in options:
                 raise ValueError(f"{option!r} (in synonyms or partial) is not one of the options")
-        return self
 
 
 class ChoiceChecker(Checker):

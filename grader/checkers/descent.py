@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
-from pydantic import Field
 
 from ..answers import SCALAR, AnswerError, Namespace, Symbol, gradient, infer_shape, parse
 from ..answers.intervals import Interval, IntervalSet
-from ..rubric import Strict
+from ..rubric import NAME, Strict, default
 from .number import number_value
 from .symbolic import QuestionError
 
@@ -21,12 +20,12 @@ GREEK_DISPLAY = {"alpha": "α", "eta": "η", "beta": "β", "gamma": "γ", "lambd
                  "tau": "τ", "epsilon": "ε"}
 
 
-class LossSpec(Strict):
+class LossSpec(Strict, kw_only=True):
     """A loss in the answer language, the variable it is minimised over, and fixed parameters."""
 
     loss: str
-    variable: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    params: dict[str, Any] = {}
+    variable: NAME
+    params: dict[str, Any] = default(dict)
     #: The variable's shape, for a vector variable when no start point says it.
     shape: tuple[int, int] | None = None
 

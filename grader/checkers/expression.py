@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import model_validator
 
 from ..answers import AnswerError, Expression, evaluate, infer_shape, parse, show
 from ..answers.printing import to_plain
@@ -20,21 +19,20 @@ from .symbolic import (Batch, QuestionError, agree, build_namespace, draw_batche
 SIZE_SETS = 3
 
 
-class ExpressionQuestion(SymbolicQuestion):
+class ExpressionQuestion(SymbolicQuestion, kw_only=True):
     answer: str | float | None = None
     gradient_of: str | None = None
     wrt: str | None = None
     layout: Layout = "denominator"
 
-    @model_validator(mode="after")
-    def _reference(self) -> "ExpressionQuestion":
+    def __post_init__(self) -> None:
+        super().__post_init__()
         if self.answer is None and self.gradient_of is None:
             raise ValueError("give the reference: `answer`, or `gradient_of` with `wrt`")
         if self.gradient_of is not None and self.wrt is None:
             raise ValueError("`gradient_of` needs `wrt`: the symbol to differentiate by")
         if self.wrt is not None and self.wrt not in self.symbols:
             raise ValueError(f"wrt: `{self.wrt}` is not one of the declared symbols")
-        return self
 
 
 class ExpressionChecker(Checker):

@@ -8,13 +8,13 @@ import importlib.util
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Annotated, Any, Callable, Iterable, Mapping
 
 import numpy as np
-from pydantic import Field, model_validator
+from msgspec import Meta
 
 from ..answers import SCALAR, Namespace, Symbol, evaluate, gradient, show
-from ..rubric import Dim, QuestionBase, Rubric, Strict, Tolerance
+from ..rubric import Dim, QuestionBase, Rubric, Strict, Tolerance, convert, default, set_field
 from ..sampling import DEFAULT_DIM_RANGE, generator, size_sets
 from ..verdict import ERROR, INVALID, MISSING, TIMEOUT
 from .base import Checker, Outcome
@@ -24,10 +24,10 @@ from .symbolic import QuestionError, read_reference
 SIZE_SETS = 3
 
 
-class ArgSpec(Strict):
+class ArgSpec(Strict, kw_only=True):
     """One argument: a float (default), an int (``integer: [1, 8]``) or an array (``shape: [n]``)."""
 
-    shape: tuple[Dim, ...] | None = Field(None, min_length=1, max_length=2)
+    shape: Annotated[tuple[Dim, ...], Meta(min_length=1, max_length=2)] | None = None
     domain: tuple[float, float] | None = None
     positive: bool = False
     integer: tuple[int, int] | None = None
@@ -38,10 +38,10 @@ class ArgSpec(Strict):
         return (0.1, 5.0) if self.positive else (-5.0, 5.0)
 
 
-class FunctionQuestion(QuestionBase):
-    function: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    args: dict[str, ArgSpec] = Field(min_length=1)
-    dims: dict[str, tuple[int, int]] = {}
+class FunctionQuestion(QuestionBase, kw_only=True):
+    args: Annotated[dict[str, Any], Meta(min_length=1)]
+    function: Annotated[str, Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    dims: dict[str, tuple[int, int]] = default(dict)
     answer: str | None = None
     gradient_of: str | None = None
     wrt: str | None = None
@@ -49,17 +49,17 @@ class FunctionQuestion(QuestionBase):
     #: The shape the function must return, when it is not the reference's own (e.g. [n] for a
     #: column-vector expression is the default; say [n, 1] to demand a column).
     returns: tuple[Dim, ...] | None = None
-    calls: int = Field(12, ge=1, le=1000)
-    tolerance: Tolerance = Tolerance()
+    calls: Annotated[int, Meta(ge=1, le=1000)] = 12
+    tolerance: Tolerance = default(Tolerance)
 
-    @model_validator(mode="after")
-    def _one_reference(self) -> "FunctionQuestion":
+    def __post_init__(self) -> None:
+        set_field(self, "args", {name: convert(spec if spec is not None else {}, ArgSpec, "args", name)
+                                 for name, spec in self.args.items()})
         given = [x for x in (self.answer, self.gradient_of, self.reference) if x is not None]
         if len(given) != 1:
             raise ValueError("give exactly one reference: `answer`, `gradient_of` (with `wrt`) or `reference`")
         if self.gradient_of is not None and self.wrt not in self.args:
             raise ValueError("`gradient_of` needs `wrt`: one of the args")
-        return self
 
     @property
     def function_name(self) -> str:

@@ -7,27 +7,27 @@ shows an expected value.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import Field
+from msgspec import Meta
 
 from ..answers import AnswerError
-from ..rubric import QuestionBase, Rubric, Tolerance
+from ..rubric import NAME, QuestionBase, Rubric, Tolerance, default
 from .base import Checker, Outcome, signatures_agree
 from .descent import Descent, LossSpec, describe_number
 from .number import number_value
 
 
-class IteratesQuestion(QuestionBase):
+class IteratesQuestion(QuestionBase, kw_only=True):
     loss: str
-    variable: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    params: dict[str, Any] = {}
-    start: Any = 0
+    variable: NAME
     alpha: float | str
-    steps: int = Field(ge=1, le=100)
+    steps: Annotated[int, Meta(ge=1, le=100)]
+    params: dict[str, Any] = default(dict)
+    start: Any = 0
     follow_through: bool = True
-    tolerance: Tolerance = Tolerance(rtol=1.0e-4, atol=1.0e-6)
+    tolerance: Tolerance = default(lambda: Tolerance(rtol=1.0e-4, atol=1.0e-6))
 
 
 class IteratesChecker(Checker):

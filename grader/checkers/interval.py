@@ -6,35 +6,33 @@ set and the truth disagree, with what gradient descent does there (found by simu
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import Field, model_validator
+from msgspec import Meta
 
 from ..answers import AnswerError, Namespace, Symbol
 from ..answers.intervals import Interval, IntervalSet, parse_interval
-from ..rubric import QuestionBase, Rubric, Tolerance
+from ..rubric import NAME, QuestionBase, Rubric, Tolerance, default
 from ..sampling import generator
 from .base import Checker, Outcome, signatures_agree, wrong_type
 from .descent import Descent, LossSpec, describe_number, display, param_value
 from .symbolic import QuestionError
 
 
-class IntervalQuestion(QuestionBase):
-    variable: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+class IntervalQuestion(QuestionBase, kw_only=True):
+    variable: NAME
     aliases: tuple[str, ...] = ()
     answer: str | None = None
     convergence_of: LossSpec | None = None
     #: Parameters an answer's endpoints may mention (``(0, 2/x^2)``); defaults to convergence_of's.
-    params: dict[str, Any] = {}
-    endpoint_credit: float = Field(0.5, ge=0, le=1)
-    tolerance: Tolerance = Tolerance(rtol=1.0e-4, atol=1.0e-9)
+    params: dict[str, Any] = default(dict)
+    endpoint_credit: Annotated[float, Meta(ge=0, le=1)] = 0.5
+    tolerance: Tolerance = default(lambda: Tolerance(rtol=1.0e-4, atol=1.0e-9))
 
-    @model_validator(mode="after")
-    def _one_reference(self) -> "IntervalQuestion":
+    def __post_init__(self) -> None:
         if (self.answer is None) == (self.convergence_of is None):
             raise ValueError("give exactly one of `answer` and `convergence_of`")
-        return self
 
 
 class IntervalChecker(Checker):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..answers import AnswerError, Namespace, evaluate, read
-from ..rubric import QuestionBase, Rubric, Tolerance
+from ..rubric import QuestionBase, Rubric, Tolerance, default
 from .base import Checker, Outcome, signatures_agree, wrong_type
 
 _NO_NAMES = Namespace()
@@ -29,9 +29,9 @@ def close(value: float, reference: float, tol: Tolerance) -> bool:
     return abs(value - reference) <= tol.atol + tol.rtol * abs(reference)
 
 
-class NumberQuestion(QuestionBase):
+class NumberQuestion(QuestionBase, kw_only=True):
     answer: str | float
-    tolerance: Tolerance = Tolerance()
+    tolerance: Tolerance = default(Tolerance)
 
 
 class NumberChecker(Checker):

@@ -8,10 +8,9 @@ import re
 from typing import Any
 
 import numpy as np
-from pydantic import field_validator
 
 from ..answers import AnswerError, Namespace, Symbol, evaluate, read
-from ..rubric import QuestionBase, Rubric
+from ..rubric import Dim, QuestionBase, Rubric, at, default, set_field
 from ..sampling import generator
 from .base import Checker, Outcome, wrong_type
 from .symbolic import QuestionError
@@ -22,19 +21,16 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 TRIALS = 6
 
 
-class ShapeQuestion(QuestionBase):
-    answer: tuple[int | str, int | str]
-    dims: dict[str, tuple[int, int]] = {}
+class ShapeQuestion(QuestionBase, kw_only=True):
+    answer: str | tuple[Dim, Dim]
+    dims: dict[str, tuple[int, int]] = default(dict)
 
-    @field_validator("answer", mode="before")
-    @classmethod
-    def _text_answer(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            parts = split_shape(value)
+    def __post_init__(self) -> None:
+        if isinstance(self.answer, str):
+            parts = split_shape(self.answer)
             if parts is None:
-                raise ValueError("write the shape as [rows, cols], e.g. [n, 1]")
-            return [int(p) if p.isdigit() else p for p in parts]
-        return value
+                raise ValueError(at("answer") + "write the shape as [rows, cols], e.g. [n, 1]")
+            set_field(self, "answer", tuple(int(p) if p.isdigit() else p for p in parts))
 
 
 def split_shape(text: str) -> list[str] | None:
