@@ -112,7 +112,7 @@ def main() -> None:
             "wrong_answers table": lambda: report.wrong_answers_table(norm, meta),
             "feedback texts": lambda: report._feedback_files(norm, grades, meta),
             "safe file names": lambda: report._safe_names(texts),
-            "two plots": lambda: report._draw_plots(report._plot_data(grades, summary), plots),
+            "two plots": lambda: report.draw_plots(report._plot_data(grades, summary), plots),
             f"floor: {len(texts)} bare files": lambda: _file_floor(base / "floor", len(texts)),
         }
         print("breakdown (one run each):")
