@@ -284,11 +284,20 @@ def test_error_text_is_never_a_traceback(text):
 
 def test_error_examples_in_the_student_doc_are_real():
     """Every message-text-caret block in docs/answer-syntax.md is what the grader prints."""
-    import re
     from pathlib import Path
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "answer-syntax.md"
-    blocks = re.findall(r"```\n(.*?)\n```", doc.read_text(encoding="utf-8"), re.S)
+    blocks, current = [], None
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            if current is None:
+                current = [] if line == "```" else ["<not plain>"]
+            else:
+                if current[:1] != ["<not plain>"]:
+                    blocks.append("\n".join(current))
+                current = None
+        elif current is not None:
+            current.append(line)
     examples = [b for b in blocks if len(b.splitlines()) == 3 and set(b.splitlines()[2]) <= {" ", "^"}]
     assert len(examples) >= 4
     for block in examples:
