@@ -294,14 +294,20 @@ def diff(old: str, new: str, as_csv: bool) -> None:
     if changes.empty:
         click.echo("no scores changed")
         return
+    title = f"{changes['student'].nunique()} students with changed scores"
+    rows = [[_cell(v) for v in row] for row in changes.itertuples(index=False)]
+    if not sys.stdout.isatty():
+        click.echo(title)
+        click.echo(_plain_table([str(c) for c in changes.columns], rows))
+        return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{changes['student'].nunique()} students with changed scores")
+    table = Table(title=title)
     for column in changes.columns:
         table.add_column(str(column))
-    for row in changes.itertuples(index=False):
-        table.add_row(*[_cell(v) for v in row])
+    for row in rows:
+        table.add_row(*row)
     Console(highlight=False).print(table)
 
 
