@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -15,7 +16,7 @@ MARKS = {CORRECT: "✓", PARTIAL: "~"}
 EXIT_UNUSABLE = 2
 
 
-def _fail(problems: list[str] | str, code: int = EXIT_UNUSABLE) -> "NoReturn":  # type: ignore[name-defined]
+def _fail(problems: list[str] | str, code: int = EXIT_UNUSABLE) -> NoReturn:
     for line in [problems] if isinstance(problems, str) else problems:
         click.echo(line, err=True)
     sys.exit(code)

@@ -16,7 +16,7 @@ from .checkers import Checker, Outcome, registry
 from .checkers.symbolic import QuestionError
 from .rubric import Rubric, RubricError
 from .submissions import Submission, is_blank
-from .verdict import ERROR, INCORRECT, INVALID, MISSING, PARTIAL, Verdict
+from .verdict import ERROR, INCORRECT, MISSING, PARTIAL, Verdict
 
 Progress = Callable[[int], None]
 
@@ -174,4 +174,4 @@ def _note_unknown(rows: list[Verdict], unknown: list[str]) -> list[Verdict]:
     return out
 
 
-__all__ = ["answer_key", "grade", "prepare", "INVALID"]
+__all__ = ["answer_key", "grade", "prepare"]

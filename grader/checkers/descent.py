@@ -5,8 +5,7 @@ confirm and to explain. Shared by the ``gd_iterates`` and ``interval`` kinds."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 

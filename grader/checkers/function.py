@@ -13,7 +13,7 @@ from typing import Annotated, Any, Callable, Iterable, Mapping
 import numpy as np
 from msgspec import Meta
 
-from ..answers import SCALAR, Namespace, Symbol, evaluate, gradient, show
+from ..answers import Namespace, Symbol, evaluate, gradient, show
 from ..rubric import Dim, QuestionBase, Rubric, Strict, Tolerance, convert, default, set_field
 from ..sampling import DEFAULT_DIM_RANGE, generator, size_sets
 from ..verdict import ERROR, INVALID, MISSING, TIMEOUT
