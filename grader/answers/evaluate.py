@@ -18,7 +18,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from .namespace import Namespace
-from .nodes import (ADD, DIV, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
+from .nodes import (ADD, DIV, DOT, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
                     Name, Neg, Node, Num, Param, Pow, Transpose)
 from .shapes import integer_exponent
 
@@ -178,7 +178,11 @@ class _Evaluation:
             return a + b, _add(ta, tb)
         if op == SUB:
             return a - b, _add(ta, None if tb is None else -tb)
-        if op == MUL:
+        if op == DOT and a.ndim == 3 and a.shape == b.shape and a.shape[2] == 1:
+            tangent = _add(None if ta is None else (ta * _d(b)).sum(axis=(2, 3)),
+                           None if tb is None else (_d(a) * tb).sum(axis=(2, 3)))
+            return (a * b).sum(axis=(1, 2)), tangent
+        if op in (MUL, DOT):
             return _multiply(a, ta, b, tb)
         if op == DIV:
             value = a / _lift(b, a.ndim)

@@ -56,7 +56,7 @@ LATEX_SKIP = {
     "textstyle", "limits", "nolimits", "middle", "enspace", "thinspace", "medspace",
     "thickspace", "negthinspace",
 }
-LATEX_OPS = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "odot": "hadamard",
+LATEX_OPS = {"cdot": "dot", "times": "*", "ast": "*", "div": "/", "odot": "hadamard",
              "circ": "hadamard", "otimes": None}
 LATEX_CMP = {"le": "<=", "leq": "<=", "leqslant": "<=", "ge": ">=", "geq": ">=",
              "geqslant": ">=", "lt": "<", "gt": ">"}
@@ -86,8 +86,8 @@ _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵":
                  "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-"}
 _SINGLE = {
     "+": (OP, "+"), "-": (OP, "-"), "−": (OP, "-"), "–": (OP, "-"), "/": (OP, "/"),
-    "÷": (OP, "/"), "^": (OP, "^"), "@": (OP, "*"), "·": (OP, "*"), "×": (OP, "*"),
-    "⋅": (OP, "*"), "∙": (OP, "*"), "∗": (OP, "*"), "⊙": (OP, "hadamard"), "∘": (OP, "hadamard"),
+    "÷": (OP, "/"), "^": (OP, "^"), "@": (OP, "*"), "·": (OP, "dot"), "×": (OP, "*"),
+    "⋅": (OP, "dot"), "∙": (OP, "dot"), "∗": (OP, "*"), "⊙": (OP, "hadamard"), "∘": (OP, "hadamard"),
     "(": (LP, "("), "[": (LP, "["), "{": (LP, "{"), ")": (RP, ")"), "]": (RP, "]"),
     "}": (RP, "}"), ",": (COMMA, ","), ";": (COMMA, ";"), "'": (TRANSPOSE, "'"),
     "ᵀ": (TRANSPOSE, "ᵀ"), "⊤": (TRANSPOSE, "⊤"), "√": (SQRT, "√"), "∞": (NAME, "inf"),

@@ -65,7 +65,8 @@ class Neg(Node):
 
 @dataclass(frozen=True, slots=True)
 class BinOp(Node):
-    """``+ - * /`` and ``hadamard``; ``*`` is the matrix product (a scalar may scale anything)."""
+    """``+ - * /``, ``dot`` and ``hadamard``; ``*`` is the matrix product (a scalar may scale
+    anything)."""
 
     op: str
     left: Node
@@ -100,6 +101,9 @@ class Apply(Node):
 
 
 ADD, SUB, MUL, DIV, HADAMARD = "+", "-", "*", "/", "hadamard"
+#: ``·`` / ``\cdot``: a product, except that between two column vectors of one shape it is their
+#: inner product, as ``w · x`` is usually meant.
+DOT = "dot"
 
 
 def walk(node: Node):

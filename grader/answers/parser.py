@@ -14,7 +14,7 @@ from .errors import AnswerError
 from .lexer import (BAR, COMMA, DBAR, DECOR, EOF, EQ, FRAC, LP, NAME, NUM, OP, RP, SQRT,
                     TRANSPOSE, Token, tokenize)
 from .namespace import BUILTIN_ALIASES, BUILTINS, CONSTANT_ALIASES, CONSTANTS, Namespace
-from .nodes import (ADD, DIV, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
+from .nodes import (ADD, DIV, DOT, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
                     Name, Neg, Node, Num, Param, Pow, Transpose, walk)
 
 MAX_DEPTH = 60
@@ -129,12 +129,12 @@ class Parser:
                     self.advance()
                     right = self.parse_expression(_ADD_BP)
                     left = BinOp(ADD if token.value == "+" else SUB, left, right, span=_join(left, right))
-                elif token.kind == OP and token.value in ("*", "/", HADAMARD):
+                elif token.kind == OP and token.value in ("*", "/", HADAMARD, DOT):
                     if _MUL_BP <= min_bp:
                         break
                     self.advance()
                     right = self.parse_expression(_MUL_BP)
-                    op = {"*": MUL, "/": DIV, HADAMARD: HADAMARD}[token.value]
+                    op = {"*": MUL, "/": DIV, HADAMARD: HADAMARD, DOT: DOT}[token.value]
                     left = BinOp(op, left, right, span=(left.span[0], right.span[1]))
                 elif token.kind == OP and token.value == "^":
                     if _POW_BP <= min_bp:
@@ -240,6 +240,11 @@ class Parser:
         if self.is_transpose_mark(token):
             self.advance()
             return Transpose(base, span=(base.span[0], token.end))
+        if self.is_glued_transpose(token):
+            # `A^Tx` is A^T x: the tokenizer read `Tx` as one word.
+            rest = token.value[1:]
+            self.tokens[self.pos] = Token(NAME, rest, token.start + 1, token.end, token.decor, token.latex)
+            return Transpose(base, span=(base.span[0], token.start + 1))
         if (token.kind == LP and token.value == "{" and self.is_transpose_mark(self.peek(1))
                 and self.peek(2).kind == RP):
             self.advance(), self.advance()
@@ -253,6 +258,16 @@ class Parser:
         if isinstance(base, Const) and base.name == "e":
             return Call("exp", (exponent,), span=span)
         return Pow(base, exponent, span=span)
+
+    def is_glued_transpose(self, token: Token) -> bool:
+        """``Tx`` right after ``^``, where the question declares neither ``T`` nor ``Tx`` but can
+        read ``x`` (a name, or a product of names like ``xy``)."""
+        if token.kind != NAME or len(token.value) < 2 or token.value[0] != "T":
+            return False
+        if self.ns.declares("T") or self.ns.declares(token.value):
+            return False
+        rest = token.value[1:]
+        return self.ns.declares(rest) or self._split(rest) is not None
 
     def is_transpose_mark(self, token: Token) -> bool:
         if token.kind == TRANSPOSE and token.value in ("⊤", "ᵀ"):
@@ -288,9 +303,8 @@ class Parser:
             if constant == "inf" and not ns.allow_inf:
                 raise self.error("infinity is not an answer to this question", token)
             return Const(constant, span=span)
-        split = self.split_word(word, token)
-        if split is not None:
-            return split
+        if self.split_word(word, token):
+            return self.parse_name(self.advance())
         known = ", ".join(ns.known_names()) or "no names (numbers only)"
         raise self.error(f"unknown name `{word}`: this question knows {known}", token)
 
@@ -303,35 +317,27 @@ class Parser:
                     return candidate
         return token.value
 
-    def split_word(self, word: str, token: Token) -> Node | None:
-        """Read an undeclared word as a product of declared one-word names: ``ax`` is ``a x``.
+    def split_word(self, word: str, token: Token) -> bool:
+        """Read an undeclared word as declared one-word names side by side: ``ax`` is ``a x``.
 
         Only when the whole word splits into declared symbols (longest first); a declared name
-        always wins over a split, and built-in function names are never split off.
+        always wins over a split, and built-in function names are never split off. The parts go
+        back into the token stream, so ``ff^T`` is ``f f^T``: a power or transpose after the
+        word belongs to its last name, as it does when the names are spaced.
         """
-        if "_" in word or len(word) > 12:
-            return None
+        if "_" in word or len(word) > 12 or token.decor:
+            return False
         parts = self._split(word)
         if not parts or len(parts) < 2:
-            return None
-        nodes: list[Node] = []
-        offset = token.start
+            return False
+        pieces, offset = [], token.start
         for part in parts:
-            span = (offset, offset + len(part))
-            offset += len(part)
-            name = self.ns.canonical(part)
-            if name in self.ns.symbols:
-                nodes.append(Name(name, span=span))
-            elif name in self.ns.givens:
-                nodes.append(Given(name, span=span))
-            elif name in self.ns.params:
-                nodes.append(Param(name, span=span))
-            else:
-                nodes.append(Const(part, span=span))
-        tree = nodes[0]
-        for node in nodes[1:]:
-            tree = BinOp(MUL, tree, node, span=(token.start, node.span[1]))
-        return tree
+            end = min(offset + len(part), token.end)
+            pieces.append(Token(NAME, part, offset, end))
+            offset = end
+        self.tokens[self.pos - 1:self.pos] = pieces
+        self.pos -= 1
+        return True
 
     def _split(self, word: str) -> list[str] | None:
         if not word:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .lexer import GREEK
-from .nodes import (ADD, DIV, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
+from .nodes import (ADD, DIV, DOT, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
                     Name, Neg, Node, Num, Param, Pow, Transpose)
 
 _ADD, _MUL, _NEG, _POW, _ATOM = 10, 20, 30, 40, 50
@@ -43,7 +43,7 @@ def to_latex(node: Node) -> str:
 
 
 class _Plain:
-    times, hadamard_op = "*", " ⊙ "
+    times, dot, hadamard_op = "*", " · ", " ⊙ "
 
     def show(self, node: Node) -> str:
         kind = type(node)
@@ -94,7 +94,8 @@ class _Plain:
         right = self.wrap(node.right, _precedence(node.right) <= mine)
         if node.op == DIV:
             return self.divide(node, left, right)
-        symbol = {ADD: " + ", SUB: " - ", MUL: self.times, HADAMARD: self.hadamard_op}[node.op]
+        symbol = {ADD: " + ", SUB: " - ", MUL: self.times, DOT: self.dot,
+                  HADAMARD: self.hadamard_op}[node.op]
         return f"{left}{symbol}{right}"
 
     def divide(self, node: BinOp, left: str, right: str) -> str:
@@ -114,7 +115,7 @@ class _Plain:
 
 
 class _Latex(_Plain):
-    times, hadamard_op = " \\cdot ", " \\odot "
+    times, dot, hadamard_op = " \\times ", " \\cdot ", " \\odot "
     transpose_mark = "^{\\top}"
 
     def name(self, name: str) -> str:

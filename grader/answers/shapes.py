@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .errors import AnswerError
 from .namespace import SCALAR, Namespace, Shape
-from .nodes import (ADD, DIV, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
+from .nodes import (ADD, DIV, DOT, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
                     Name, Neg, Node, Num, Param, Pow, Transpose)
 
 ELEMENTWISE = frozenset({
@@ -89,7 +89,9 @@ class _Shapes:
                     hint = ": is a transpose missing?"
                 raise self.fail(f"cannot {verb} {show(left)} and {show(right)}{hint}", node)
             return left
-        if op == MUL:
+        if op == DOT and left == right and left[1] == 1 and left != SCALAR:
+            return SCALAR  # w · x of two columns: their inner product
+        if op in (MUL, DOT):
             if left == SCALAR:
                 return right
             if right == SCALAR:

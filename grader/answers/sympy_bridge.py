@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import AnswerError
 from .namespace import Namespace
-from .nodes import (ADD, DIV, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
+from .nodes import (ADD, DIV, DOT, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
                     Name, Neg, Node, Num, Param, Pow, Transpose)
 
 MAX_DIGITS = 300
@@ -86,7 +86,9 @@ class _Bridge:
             return left + right
         if node.op == SUB:
             return left - right
-        if node.op == MUL:
+        if node.op == DOT and _is_matrix(sp, left) and left.shape == right.shape and left.shape[1] == 1:
+            return (left.T * right)[0, 0]
+        if node.op in (MUL, DOT):
             if _is_matrix(sp, left) and _is_matrix(sp, right):
                 return sp.MatMul(left, right)
             return left * right
