@@ -722,3 +722,9 @@ def test_hw1_mistake_feedback_states_no_written_reference(hw1):
                     if _squash(text).casefold() in _squash(mistake.feedback).casefold():
                         leaks.append((question.id, mistake.feedback, qid, text))
     assert leaks == []
+
+
+@pytest.mark.parametrize("text", ["n-by-1", "n x 1 vector", "an n x 1 column vector",
+                                  r"\mathbb{R}^{n \times 1}", "R^{n x 1}", "ℝ^{n×1}", "{n, 1}"])
+def test_shape_written_in_words_or_as_a_space(hw1_checkers, text):
+    assert hw1_checkers["q2.quadratic_shape"].check(text).status == CORRECT

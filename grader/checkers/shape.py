@@ -15,8 +15,12 @@ from ..sampling import generator
 from .base import Checker, Outcome, wrong_type
 from .symbolic import QuestionError
 
-_SEPARATOR = re.compile(r"\s*(?:\\times|×|✕|⨯|\bby\b|,)\s*|(?<=[\w)\s])\s*[xX]\s*(?=[\w(\s])")
-_WRAPPERS = re.compile(r"^\s*(?:\\left)?\s*[\(\[]\s*(.*?)\s*(?:\\right)?\s*[\)\]]\s*$", re.S)
+_SEPARATOR = re.compile(r"\s*(?:\\times|×|✕|⨯|-?\s*\bby\b\s*-?|,)\s*|(?<=[\w)\s])\s*[xX]\s*(?=[\w(\s])")
+_WRAPPERS = re.compile(r"^\s*(?:\\left)?\s*(?:[\(\[{]|\\\{)\s*(.*?)\s*(?:\\right)?\s*(?:[\)\]}]|\\\})\s*$", re.S)
+# `R^{n x 1}`, `\mathbb{R}^{n \times 1}`, `ℝ^{n×1}`: the space the result lives in.
+_SPACE = re.compile(r"^\s*(?:\\mathbb\{R\}|\\R|ℝ|R)\s*\^\s*\{(.*)\}\s*$", re.S)
+# `n x 1 vector`, `an m x n matrix`: words around the shape.
+_WORDS = re.compile(r"^\s*(?:an?\s+)?(.*?)\s*(?:(?:column|row)\s+)?(?:vector|matrix|array)?\s*$", re.S | re.I)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 TRIALS = 6
 
@@ -36,6 +40,10 @@ class ShapeQuestion(QuestionBase, kw_only=True):
 def split_shape(text: str) -> list[str] | None:
     """``'(n, 1)'`` → ``['n', '1']``; None when the text is not two sizes."""
     text = text.strip().strip("$").strip()
+    space = _SPACE.match(text)
+    if space:
+        text = space.group(1)
+    text = _WORDS.match(text).group(1)
     match = _WRAPPERS.match(text)
     if match:
         text = match.group(1)
