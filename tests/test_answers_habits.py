@@ -50,3 +50,30 @@ def test_a_declared_T_is_never_a_transpose():
     ns = Namespace(symbols={"x": Symbol("x"), "T": Symbol("T"), "Tx": Symbol("Tx")})
     tree = read("x^Tx", ns).tree
     assert type(tree).__name__ == "Pow"
+
+
+SCALAR_NS = Namespace(symbols={"x": Symbol("x")})
+POINTS = {"x": np.array([-1.3, -0.2, 0.4, 2.1])}
+
+
+def scalar(text: str) -> np.ndarray:
+    return evaluate(read(text, SCALAR_NS).tree, SCALAR_NS, POINTS, {}, 4)
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r"\sin^2 x", np.sin(POINTS["x"]) ** 2),
+    ("tanh^2(x)", np.tanh(POINTS["x"]) ** 2),
+    (r"\operatorname{sech}^{2}\left(\frac{x}{2}\right)", 1 / np.cosh(POINTS["x"] / 2) ** 2),
+    (r"\frac14 \cosh x", np.cosh(POINTS["x"]) / 4),
+    (r"\frac{1}{4}\left(1-\tanh^2\frac{x}{2}\right)", (1 - np.tanh(POINTS["x"] / 2) ** 2) / 4),
+    ("sec(x) + csc(x) + cot(x) + coth(x) + csch(x)",
+     1 / np.cos(POINTS["x"]) + 1 / np.sin(POINTS["x"]) + 1 / np.tan(POINTS["x"])
+     + 1 / np.tanh(POINTS["x"]) + 1 / np.sinh(POINTS["x"])),
+])
+def test_function_powers_before_the_argument_and_more_functions(text, expected):
+    np.testing.assert_allclose(scalar(text), expected)
+
+
+def test_an_inverse_written_as_a_power_is_refused_with_a_hint():
+    with pytest.raises(AnswerError, match="inverse function by its name"):
+        read(r"\sin^{-1} x", SCALAR_NS)

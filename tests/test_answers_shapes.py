@@ -220,7 +220,7 @@ ARITY = [
     ("f()", "f() needs an argument"),
     ("sin x", "`sin` is a function: write sin(...)"),
     ("exp", "`exp` is a function"),
-    ("\\sin^2 x", "write powers of \\sin after its argument"),
+    ("\\sin^{-1} x", "write an inverse function by its name"),
     ("f'(x)", "looks like a derivative"),
 ]
 

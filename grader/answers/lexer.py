@@ -48,7 +48,7 @@ UNICODE_GREEK.update({"ϵ": "epsilon", "ϑ": "theta", "ϕ": "phi", "ς": "sigma"
 
 LATEX_FUNCTIONS = {
     "exp", "ln", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "max", "min", "det", "tr",
-    "arctan", "arcsin", "arccos",
+    "arctan", "arcsin", "arccos", "sec", "csc", "cot", "coth",
 }
 LATEX_SKIP = {
     ",", ";", ":", "!", " ", "quad", "qquad", "left", "right", "big", "Big", "bigg", "Bigg",

@@ -15,6 +15,7 @@ SCALAR: Shape = (1, 1)
 BUILTINS: Mapping[str, tuple[int, ...]] = MappingProxyType({
     "exp": (1,), "log": (1,), "sqrt": (1,), "abs": (1,), "sin": (1,), "cos": (1,), "tan": (1,),
     "tanh": (1,), "sinh": (1,), "cosh": (1,), "arctan": (1,), "arcsin": (1,), "arccos": (1,),
+    "sec": (1,), "csc": (1,), "cot": (1,), "sech": (1,), "csch": (1,), "coth": (1,),
     "sigmoid": (1,), "softplus": (1,), "relu": (1,), "sign": (1,), "max": (1, 2), "min": (1, 2),
     "sum": (1,), "norm": (1,), "diag": (1,), "hadamard": (2,), "eye": (1,), "trace": (1,),
     "det": (1,), "inv": (1,), "softmax": (1,),

@@ -14,6 +14,7 @@ from .errors import AnswerError
 from .lexer import (BAR, COMMA, DBAR, DECOR, EOF, EQ, FRAC, LP, NAME, NUM, OP, RP, SQRT,
                     TRANSPOSE, Token, tokenize)
 from .namespace import BUILTIN_ALIASES, BUILTINS, CONSTANT_ALIASES, CONSTANTS, Namespace
+from .shapes import ELEMENTWISE
 from .nodes import (ADD, DIV, DOT, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
                     Name, Neg, Node, Num, Param, Pow, Transpose, walk)
 
@@ -179,8 +180,8 @@ class Parser:
         if kind == LP:
             return self.parse_group_rest(token)
         if kind == FRAC:
-            numerator = self.parse_argument()
-            denominator = self.parse_argument()
+            numerator = self.parse_frac_argument()
+            denominator = self.parse_frac_argument()
             return BinOp(DIV, numerator, denominator, span=(token.start, denominator.span[1]))
         if kind == SQRT:
             return self.parse_sqrt(token)
@@ -213,6 +214,14 @@ class Parser:
         if token.kind == LP and token.value == "{":
             return self.parse_group_rest(self.advance())
         return self.parse_expression(_POW_BP)
+
+    def parse_frac_argument(self) -> Node:
+        """An argument of \\frac; in ``\\frac14`` each digit is one argument, as in LaTeX."""
+        token = self.peek()
+        if token.kind == NUM and len(token.value) > 1 and token.value.isdigit():
+            self.tokens[self.pos] = Token(NUM, token.value[1:], token.start + 1, token.end)
+            return Num(float(token.value[0]), span=(token.start, token.start + 1))
+        return self.parse_argument()
 
     def parse_sqrt(self, token: Token) -> Node:
         index = None
@@ -370,6 +379,33 @@ class Parser:
         return args
 
     def parse_builtin_call(self, func: str, token: Token) -> Node:
+        power = self.function_power(func, token)
+        call = self.parse_builtin_arguments(func, token)
+        if power is None:
+            return call
+        return Pow(call, power, span=call.span)
+
+    def function_power(self, func: str, token: Token) -> Node | None:
+        """``\\sin^2 x`` and ``tanh^2(x)``: a whole-number power written before the argument."""
+        if not (self.peek().kind == OP and self.peek().value == "^" and func in ELEMENTWISE):
+            return None
+        caret = self.advance()
+        braced = self.peek().kind == LP and self.peek().value == "{"
+        if braced:
+            self.advance()
+        number = self.peek()
+        if number.kind == OP and number.value == "-":
+            raise self.error(f"write an inverse function by its name (like arctan(x)), or a power "
+                             f"after the argument, like {self._show(token)}(x)^(-1)", caret)
+        if number.kind != NUM or not float(number.value).is_integer():
+            raise self.error(f"write powers of {self._show(token)} after its argument, like "
+                             f"{self._show(token)}(x)^2", caret)
+        self.advance()
+        if braced:
+            self.expect_close(Token(LP, "{", caret.start, caret.end))
+        return Num(float(number.value), span=(number.start, number.end))
+
+    def parse_builtin_arguments(self, func: str, token: Token) -> Node:
         nxt = self.peek()
         if (func == "eye" and nxt.kind == LP and self.peek(1).kind == NAME
                 and self.peek(1).value in self.ns.dims and not self.ns.declares(self.peek(1).value)
@@ -380,11 +416,9 @@ class Parser:
             return Identity(size.value, span=(token.start, self.tokens[self.pos - 1].end))
         if nxt.kind == LP and nxt.value in ("(", "[", "\\{") or (nxt.kind == LP and token.latex):
             args = self.parse_call_arguments(func)
-        elif token.latex and nxt.kind in _STARTS_OPERAND:
+        elif (token.latex or nxt.kind in (FRAC, SQRT)) and nxt.kind in _STARTS_OPERAND:
             # \exp x, \ln 2x: LaTeX lets a named operator take the next operand unbracketed.
             args = [self.parse_expression(_POW_BP - 1) if nxt.kind != OP else self.parse_prefix()]
-        elif nxt.kind == OP and nxt.value == "^" and token.latex and func in ("sin", "cos", "tan", "tanh", "log", "exp"):
-            raise self.error(f"write powers of \\{token.value} after its argument, like \\{token.value}(x)^2", nxt)
         else:
             raise self.error(f"`{token.value}` is a function: write {token.value}(...)", token)
         allowed = BUILTINS[func]

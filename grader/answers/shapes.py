@@ -14,7 +14,7 @@ from .nodes import (ADD, DIV, DOT, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const
 
 ELEMENTWISE = frozenset({
     "exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan", "arcsin",
-    "arccos", "sigmoid", "softplus", "relu", "sign",
+    "arccos", "sigmoid", "softplus", "relu", "sign", "sec", "csc", "cot", "sech", "csch", "coth",
 })
 
 

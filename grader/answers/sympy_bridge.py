@@ -118,7 +118,8 @@ class _Bridge:
         scalar = {
             "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "sin": sp.sin,
             "cos": sp.cos, "tan": sp.tan, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh,
-            "arctan": sp.atan, "arcsin": sp.asin, "arccos": sp.acos, "sign": sp.sign,
+            "sec": sp.sec, "csc": sp.csc, "cot": sp.cot, "sech": sp.sech, "csch": sp.csch,
+            "coth": sp.coth, "arctan": sp.atan, "arcsin": sp.asin, "arccos": sp.acos, "sign": sp.sign,
             "sigmoid": lambda u: 1 / (1 + sp.exp(-u)), "softplus": lambda u: sp.log(1 + sp.exp(u)),
             "relu": lambda u: sp.Max(u, 0), "sum": lambda u: u, "norm": sp.Abs, "diag": lambda u: u,
             "trace": lambda u: u, "det": lambda u: u, "inv": lambda u: 1 / u,
