@@ -151,13 +151,15 @@ PRELOAD_MODULES: tuple[str, ...] = (
     "traceback", "tokenize", "pickle", "csv", "encodings.latin_1", "encodings.ascii",
 )  # fmt: skip
 
-_FILE_SIZE_LIMIT = 8 << 20  # RLIMIT_FSIZE: largest file the student's code may write
+_FILE_SIZE_LIMIT = 32 << 20  # RLIMIT_FSIZE: largest file (output and results included) a child may write
 _OPEN_FILES_LIMIT = 256  # RLIMIT_NOFILE
 _MAX_FILE_BYTES = 16 << 20  # largest submitted file the parent passes on
 _MAX_VALUE_BYTES = 16 << 20  # largest array one call may return (2 Mi float64)
+_MAX_RESULT_FILE = _FILE_SIZE_LIMIT  # the child cannot write more; the grader reads no more
 _MAX_NDIM = 8
 _MAX_MESSAGE = 300  # characters in a one-line message
-_COALESCE = 0.002  # seconds the grader waits after a result for more to arrive
+_POLL = 0.02  # seconds between the grader's looks at a running child's results
+_POLL_WITHOUT_PIDFD = 0.005  # the same where the kernel cannot say when the child has exited
 _EXIT_GRACE = 1.0  # seconds a child may take to exit after its last result
 _CLEANUP_TIMEOUT = 2.0  # seconds spent killing and reaping a submission's leftover processes
 _WATCHDOG_GRACE = 10.0  # extra seconds the grader waits for a zygote's answer before giving up on it
@@ -264,33 +266,38 @@ class _ResultReader:
     def feed(self, chunk: bytes) -> list[_Record]:
         """Add bytes; the records completed by them."""
         self._buffer += chunk
+        buffer = self._buffer
         records = []
-        while len(self._buffer) >= _RESULT_HEADER.size:
-            magic, kind, code, index, text_len, ndim = _RESULT_HEADER.unpack_from(self._buffer)
+        pos = 0
+        while len(buffer) - pos >= _RESULT_HEADER.size:
+            magic, kind, code, index, text_len, ndim = _RESULT_HEADER.unpack_from(buffer, pos)
             if magic != _RESULT_MAGIC or kind > _KIND_CALL or code >= len(_RESULT_STATUSES):
                 raise _ProtocolError("bad result header")
             if text_len > _MAX_MESSAGE * 4 or ndim > _MAX_NDIM or (code != 0 and ndim != 0):
                 raise _ProtocolError("bad result header")
+            dims_end = pos + _RESULT_HEADER.size
+            shape: list[int] = []
+            count = 0
             if code == 0 and kind == _KIND_CALL:
-                dims_end = _RESULT_HEADER.size + ndim * _DIM.size
-                if len(self._buffer) < dims_end:
+                if len(buffer) < dims_end + ndim * _DIM.size:
                     break
-                shape = [_DIM.unpack_from(self._buffer, _RESULT_HEADER.size + i * _DIM.size)[0] for i in range(ndim)]
+                shape = [_DIM.unpack_from(buffer, dims_end + i * _DIM.size)[0] for i in range(ndim)]
+                dims_end += ndim * _DIM.size
                 count = math.prod(shape)
                 if count * 8 > _MAX_VALUE_BYTES:
                     raise _ProtocolError("result too large")
-            else:
-                dims_end, shape, count = _RESULT_HEADER.size, [], 0
             end = dims_end + text_len + count * 8
-            if len(self._buffer) < end:
+            if len(buffer) < end:
                 break
-            message = bytes(self._buffer[dims_end : dims_end + text_len]).decode("utf-8", "replace")
+            message = bytes(buffer[dims_end : dims_end + text_len]).decode("utf-8", "replace")
             value = None
             if code == 0 and kind == _KIND_CALL:
-                flat = np.frombuffer(bytes(self._buffer[dims_end + text_len : end]), dtype="<f8")
-                value = flat.astype(np.float64).reshape(shape)
-            del self._buffer[:end]
+                value = np.frombuffer(buffer, dtype="<f8", count=count, offset=dims_end + text_len)
+                value = value.astype(np.float64).reshape(shape)  # a copy: the buffer moves on
+            pos = end
             records.append((kind, _RESULT_STATUSES[code], index, message, value))
+        if pos:
+            del buffer[:pos]
         return records
 
 
@@ -648,21 +655,47 @@ def _split_request(body: bytes) -> tuple[dict[str, Any], bytes]:
     return _parse_meta(body[_HEADER.size : _HEADER.size + meta_len]), body[_HEADER.size + meta_len :]
 
 
-class _Child:
-    """What runs inside the forked child, from setting up the jail to its last result."""
+def _decode_calls(body: bytes) -> list[tuple[str, tuple[Any, ...]]]:
+    """The calls of a calls frame as (function name, arguments); arrays are made read-only, and
+    each child passes fresh copies of them to the student's function."""
+    meta, data = _split_request(body)
+    calls = meta.get("calls")
+    if not isinstance(calls, list):
+        raise _ProtocolError("bad calls frame")
+    decoded = []
+    for call in calls:
+        if not isinstance(call, dict) or not isinstance(call.get("function"), str) or not isinstance(call.get("args"), list):
+            raise _ProtocolError("bad call")
+        args = []
+        for spec in call["args"]:
+            if not isinstance(spec, dict):
+                raise _ProtocolError("bad call argument")
+            arg = _decode_arg(spec, data)
+            if isinstance(arg, np.ndarray):
+                arg.flags.writeable = False
+            args.append(arg)
+        decoded.append((call["function"], tuple(args)))
+    return decoded
 
-    def __init__(self, body: bytes, start: int, uid: int, workdir: str, zygote_pid: int, reseed: bool) -> None:
-        self.body = body
+
+class _Child:
+    """What runs inside the forked child, from setting up the jail to its last result.
+
+    The zygote has already decoded the calls (once per pool) and the request (limits and files),
+    so the child inherits them as Python objects rather than parsing anything.
+    """
+
+    def __init__(self, request: tuple[dict[str, Any], bytes], calls: list[tuple[str, tuple[Any, ...]]],
+                 start: int, uid: int, workdir: str, zygote_pid: int, reseed: bool) -> None:
+        self.meta, self.data = request
+        self.calls = calls
         self.start = start
         self.uid = uid
         self.workdir = workdir
         self.zygote_pid = zygote_pid
         self.reseed = reseed
         self.pid = 0
-        self.data = b""
-        self.limits: dict[str, Any] = {}
         self.files: list[tuple[str, bytes]] = []
-        self.calls: list[dict[str, Any]] = []
 
     def run(self, res_fd: int, out_fd: int) -> int:
         """Set up, load, call; returns the exit code."""
@@ -692,14 +725,14 @@ class _Child:
             os._exit(_EXIT_CHANNEL)
 
     def _enter_jail(self, res_fd: int, out_fd: int) -> None:
-        """Own session, fds 0-3 only, dropped uid, empty folder, limits; then read the request.
+        """Own session, fds 0-3 only, dropped uid, empty folder, limits; then write the files.
 
         Inherited from the zygote and so not redone here (each line of Python costs page faults):
         the scrubbed environment, no-new-privileges, and signal dispositions (no handlers;
         SIGPIPE and SIGXFSZ ignored, so an oversized write raises instead of killing).
         """
         os.setsid()
-        # The zygote keeps /dev/null on fd 3 and its own fds above 9, so the pipes (received
+        # The zygote keeps /dev/null on fd 3 and its own fds above 9, so the channels (received
         # above 9 too) cannot be clobbered by these dup2 calls.
         os.dup2(3, 0)
         os.dup2(out_fd, 1)
@@ -711,10 +744,8 @@ class _Child:
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
         if os.getppid() != self.zygote_pid:
             os._exit(0)
-        meta, self.data = _split_request(self.body)
-        self.limits = meta["limits"]
-        self.files = [(f["name"], self.data[f["offset"] : f["offset"] + f["length"]]) for f in meta["files"]]
-        self.calls = meta["calls"]
+        limits, data = self.meta["limits"], self.data
+        self.files = [(f["name"], data[f["offset"] : f["offset"] + f["length"]]) for f in self.meta["files"]]
         os.chdir(self.workdir)
         for name, content in self.files:
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
@@ -722,8 +753,8 @@ class _Child:
                 _write_all(fd, content)
             finally:
                 os.close(fd)
-        cpu = max(1, math.ceil(self.limits["cpu_time"]))
-        memory, processes = self.limits["memory_bytes"], self.limits["processes"]
+        cpu = max(1, math.ceil(limits["cpu_time"]))
+        memory, processes = limits["memory_bytes"], limits["processes"]
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
@@ -756,15 +787,14 @@ class _Child:
 
     def _call(self, namespace: dict[str, Any], index: int, paths: frozenset[str]) -> tuple[str, str, np.ndarray | None]:
         """Run one call: (status, message, value)."""
-        call = self.calls[index]
-        name = call["function"]
+        name, shared = self.calls[index]
         try:
             function = namespace.get(name)
             if function is None:
                 return "error", f"no function named `{name}` in your files", None
             if not callable(function):
                 return "error", f"`{name}` in your files is a {_type_name(type(function))}, not a function", None
-            args = [_decode_arg(spec, self.data) for spec in call["args"]]
+            args = [arg.copy() if type(arg) is np.ndarray else arg for arg in shared]
             value = function(*args)
             if os.getpid() != self.pid:
                 os._exit(0)
@@ -807,18 +837,21 @@ def _flush_stdio() -> None:
 # Whatever a process writes after it forks costs a copy-on-write page fault, so the zygote does as
 # little as possible per submission; the grader process (which never forks) does the timing and
 # reads the child's pipes. Over a Unix socket:
-#   grader -> zygote: RUN header (start index, body length) carrying the write ends of the two
-#                     pipes as SCM_RIGHTS, then the request body; later a FINISH header.
-#   zygote -> grader: READY once; CHILD pid after each fork; EXIT wait-status after each FINISH.
+#   grader -> zygote: CALLS header and the calls frame, once per pool (or when the calls change);
+#                     RUN header (start index, body length) carrying the result and output
+#                     channels (two memory files) as SCM_RIGHTS, then the request body; later a
+#                     FINISH header.
+#   zygote -> grader: READY once; CALLS-OK with the number of calls; CHILD pid after each fork;
+#                     EXIT wait-status after each FINISH.
 # The zygote reaps the child only after FINISH, so until then its pid (and process group) cannot
 # be reused and the grader may signal it safely.
 
 _COMMAND = struct.Struct("<4sBIQ")  # magic, command, start index, body length
 _COMMAND_MAGIC = b"GSQ1"
-_RUN, _FINISH = 1, 2
+_RUN, _FINISH, _CALLS = 1, 2, 3
 _REPLY = struct.Struct("<4sBq")  # magic, kind, value
 _REPLY_MAGIC = b"GSZ1"
-_READY, _CHILD, _EXIT = 1, 2, 3
+_READY, _CHILD, _EXIT, _CALLS_OK = 1, 2, 3, 4
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes | None:
@@ -841,7 +874,7 @@ def _recv_command(sock: socket.socket) -> tuple[int, int, int, list[int]] | None
     if rest is None:
         return None
     magic, command, start, length = _COMMAND.unpack(head + rest)
-    if magic != _COMMAND_MAGIC or command not in (_RUN, _FINISH):
+    if magic != _COMMAND_MAGIC or command not in (_RUN, _FINISH, _CALLS):
         raise _ProtocolError("bad command")
     return command, start, length, fds
 
@@ -885,13 +918,26 @@ def _zygote_main(argv: list[str]) -> NoReturn:
     zygote_pid = os.getpid()
     gc.collect()
     gc.freeze()  # keeps the collector from touching (and copying) inherited pages in every child
+    calls: list[tuple[str, tuple[Any, ...]]] = []
     try:
         sock.sendall(_REPLY.pack(_REPLY_MAGIC, _READY, zygote_pid))
         while (command := _recv_command(sock)) is not None:
             kind, start, length, fds = command
+            if kind == _CALLS and not fds:
+                body = _recv_exact(sock, length)
+                if body is None:
+                    break
+                # Decoded here, once, so that no child parses them again; frozen like the rest.
+                calls = _decode_calls(body)
+                del body
+                gc.collect()
+                gc.freeze()
+                sock.sendall(_REPLY.pack(_REPLY_MAGIC, _CALLS_OK, len(calls)))
+                continue
             body = _recv_exact(sock, length) if kind == _RUN and len(fds) == 2 else None
             if body is None:
                 break
+            request = _split_request(body)
             _remove_tree(workdir)  # every child starts in a fresh, empty folder of its own uid
             os.mkdir(workdir, 0o700)
             if uid >= 0:
@@ -901,7 +947,7 @@ def _zygote_main(argv: list[str]) -> NoReturn:
             if pid == 0:
                 code = _EXIT_INTERNAL
                 try:
-                    code = _Child(body, start, uid, workdir, zygote_pid, reseed).run(fds[0], fds[1])
+                    code = _Child(request, calls, start, uid, workdir, zygote_pid, reseed).run(fds[0], fds[1])
                 finally:  # never return into the zygote's loop
                     os._exit(code)
             for fd in fds:
@@ -999,18 +1045,21 @@ def _encode_calls(calls: list[Call]) -> tuple[list[dict[str, Any]], bytes]:
     return call_meta, b"".join(blobs)
 
 
-def _encode_request(files: list[tuple[str, bytes]], calls: list[Call] | tuple[list[dict[str, Any]], bytes],
-                    limits: Limits) -> bytes:
-    """The request body a child reads: limits, the student's files, the calls (as Call objects,
-    or already encoded by ``_encode_calls``: a class shares one set of calls)."""
-    call_meta, call_data = _encode_calls(calls) if isinstance(calls, list) else calls
-    offset = len(call_data)
+def _encode_calls_frame(calls: list[Call]) -> bytes:
+    """The frame that gives a zygote the calls every child of a pool makes."""
+    call_meta, call_data = _encode_calls(calls)
+    return _encode_frame({"calls": call_meta}, call_data)
+
+
+def _encode_request(files: list[tuple[str, bytes]], limits: Limits) -> bytes:
+    """The request body for one submission: limits and the student's files."""
+    offset = 0
     file_meta = []
     for name, content in files:
         file_meta.append({"name": name, "offset": offset, "length": len(content)})
         offset += len(content)
-    meta = {"limits": asdict(limits), "files": file_meta, "calls": call_meta}
-    return _encode_frame(meta, b"".join([call_data, *(content for _, content in files)]))
+    meta = {"limits": asdict(limits), "files": file_meta}
+    return _encode_frame(meta, b"".join(content for _, content in files))
 
 
 def _read_files(files: list[Path]) -> tuple[list[tuple[str, bytes]], str]:
@@ -1064,6 +1113,29 @@ def _exited(pid: int) -> bool:
         return True
 
 
+def _channel(name: str) -> int:
+    """A fresh in-memory file for a child's results or output.
+
+    A file rather than a pipe: the child's writes never wake the grader (which reads the file
+    when the child exits, and between times only to time the calls), never block, and outlive
+    the child, so a crash loses nothing already written. Its size is bounded by RLIMIT_FSIZE.
+    """
+    if hasattr(os, "memfd_create"):
+        try:
+            return os.memfd_create(f"grader-{name}", os.MFD_CLOEXEC)
+        except OSError:
+            pass
+    handle = tempfile.TemporaryFile()  # elsewhere: an unlinked file in the temporary folder
+    try:
+        return os.dup(handle.fileno())
+    finally:
+        handle.close()
+
+
+def _file_size(fd: int) -> int:
+    return os.fstat(fd).st_size
+
+
 class _WorkerDied(Exception):
     """The zygote went away in the middle of a submission."""
 
@@ -1077,6 +1149,8 @@ class _Worker:
         self.proc: subprocess.Popen[bytes] | None = None
         self.sock: socket.socket | None = None
         self.ready = False
+        #: Which calls frame this zygote holds (None: none yet, or it was restarted since).
+        self.calls_frame: bytes | None = None
         self._start()
 
     def _start(self) -> None:
@@ -1097,6 +1171,7 @@ class _Worker:
             theirs.close()
         self.sock = ours
         self.ready = False
+        self.calls_frame = None
 
     def stop(self, kill: bool) -> int | None:
         """End the zygote; its return code."""
@@ -1147,30 +1222,40 @@ class _Worker:
             raise RuntimeError(f"the sandbox worker did not start (exit code {code}); see its stderr") from None
         self.ready = True
 
-    def spawn(self, body: bytes, start: int) -> tuple[int, int, int]:
-        """Have the zygote fork a child for ``body`` from call ``start``: (pid, result fd, output fd)."""
+    def _send_calls(self, frame: bytes, count: int) -> None:
+        """Give the zygote the calls its children make (they stay until it is restarted)."""
+        assert self.sock is not None
+        self.sock.sendall(_COMMAND.pack(_COMMAND_MAGIC, _CALLS, 0, len(frame)))
+        self.sock.sendall(frame)
+        if self._reply(_CALLS_OK, time.monotonic() + _READY_TIMEOUT) != count:
+            raise _WorkerDied("the sandbox worker misread the calls")
+        self.calls_frame = frame
+
+    def spawn(self, body: bytes, start: int, calls: tuple[bytes, int]) -> tuple[int, int, int]:
+        """Have the zygote fork a child for ``body`` from call ``start`` of ``calls`` (frame,
+        count): (pid, result channel, output channel)."""
         for attempt in (1, 2):
             self._await_ready()
             assert self.sock is not None
-            res_r, res_w = os.pipe()
-            out_r, out_w = os.pipe()
+            res = out = -1
             try:
+                if self.calls_frame is not calls[0]:
+                    self._send_calls(*calls)
+                res, out = _channel("results"), _channel("output")
                 head = _COMMAND.pack(_COMMAND_MAGIC, _RUN, start, len(body))
-                if socket.send_fds(self.sock, [head], [res_w, out_w]) != len(head):
+                if socket.send_fds(self.sock, [head], [res, out]) != len(head):
                     raise OSError("short send")
                 self.sock.sendall(body)
                 pid = self._reply(_CHILD, time.monotonic() + _READY_TIMEOUT)
             except (OSError, _WorkerDied) as exc:
-                for fd in (res_r, out_r):
-                    os.close(fd)
+                for fd in (res, out):
+                    if fd >= 0:
+                        os.close(fd)
                 if attempt == 2:
                     raise RuntimeError(f"the sandbox worker keeps failing: {exc}") from None
                 self.restart()  # it died while idle: start afresh and try once more
                 continue
-            finally:
-                os.close(res_w)
-                os.close(out_w)
-            return pid, res_r, out_r
+            return pid, res, out
         raise AssertionError("unreachable")
 
     def finish(self, pid: int) -> int:
@@ -1191,7 +1276,7 @@ class _Worker:
 class _Submission:
     """One submission on the grader's side: starts children, times them, collects their records."""
 
-    def __init__(self, worker: _Worker, body: bytes, n_calls: int, limits: Limits,
+    def __init__(self, worker: _Worker, body: bytes, calls: tuple[bytes, int], limits: Limits,
                  functions: tuple[str, ...] = ()) -> None:
         self.worker = worker
         #: The function of each call: after a call kills its child (a timeout, a crash), the
@@ -1199,10 +1284,11 @@ class _Submission:
         #: forever costs one call_time, not the whole wall_time of the submission.
         self.functions = functions
         self.body = body
-        self.n_calls = n_calls
+        self.calls = calls
+        self.n_calls = calls[1]
         self.limits = limits
         self.load: tuple[str, str] | None = None
-        self.results: list[tuple[str, str, np.ndarray | None] | None] = [None] * n_calls
+        self.results: list[tuple[str, str, np.ndarray | None] | None] = [None] * self.n_calls
         self.not_run: tuple[str, str] | None = None  # status and message for calls never reached
         self.output = bytearray()
         self.truncated = False
@@ -1224,61 +1310,56 @@ class _Submission:
 
     def _run_child(self, start: int) -> int:
         """One child that loads the files and runs calls from ``start``; the next call to run."""
-        pid, res_r, out_r = self.worker.spawn(self.body, start)
+        pid, res, out = self.worker.spawn(self.body, start, self.calls)
         try:
-            failure, state, status = self._watch(pid, start, res_r, out_r)
+            failure, state, status = self._watch(pid, start, res)
+            self._read_output(out)
         finally:
-            os.close(res_r)
-            os.close(out_r)
+            os.close(res)
+            os.close(out)
         return self._settle(state, failure, status)
 
-    def _watch(self, pid: int, start: int, res_r: int, out_r: int) -> tuple[tuple[str, str] | None, list[Any], int | None]:
-        """Read records and output until the child exits or a deadline passes, then have the
-        zygote reap it: (what ended it early, [next call, loaded, done], wait status)."""
-        for fd in (res_r, out_r):
-            os.set_blocking(fd, False)
+    def _watch(self, pid: int, start: int, res: int) -> tuple[tuple[str, str] | None, list[Any], int | None]:
+        """Wait until the child exits or a deadline passes, then have the zygote reap it:
+        (what ended it early, [next call, loaded, done], wait status).
+
+        The child's records go to a file, so the grader sleeps until the child exits and looks
+        at the file only every _POLL seconds in between, to restart the clock of each call.
+        """
         try:
             pidfd: int | None = os.pidfd_open(pid)
         except (AttributeError, OSError):
             pidfd = None  # older kernels: poll instead
         sock = self.worker.sock
         assert sock is not None
+        watch = [sock] if pidfd is None else [sock, pidfd]
+        poll = _POLL if pidfd is not None else _POLL_WITHOUT_PIDFD
         reader = _ResultReader()
         state: list[Any] = [start, False, False]  # next call index, loaded, child is done
+        offset = [0]
         phase_end = self.deadline
         per_call = False
         failure: tuple[str, str] | None = None
         exited = died = False
-        open_fds = {res_r, out_r}
         try:
-            while not exited:
-                remaining = phase_end - time.monotonic()
+            while True:
+                try:
+                    progressed = self._collect(res, offset, reader, state)
+                except _ProtocolError:
+                    failure = ("invalid", "sent malformed data on the grader's result channel")
+                    break
+                now = time.monotonic()
+                if progressed:
+                    per_call = now + self.limits.call_time < self.deadline
+                    phase_end = now + _EXIT_GRACE if state[2] else min(now + self.limits.call_time, self.deadline)
+                if exited:
+                    break
+                remaining = phase_end - now
                 if remaining <= 0:
                     if not state[2]:
                         failure = self._timeout_reason(state[1], per_call)
                     break
-                watch = [*open_fds, sock] + ([pidfd] if pidfd is not None else [])
-                ready = select.select(watch, [], [], remaining if pidfd is not None else min(remaining, 0.01))[0]
-                if out_r in ready and not self._read_output(out_r):
-                    open_fds.discard(out_r)
-                if res_r in ready:
-                    chunk = _read_some(res_r)
-                    if chunk == b"":
-                        open_fds.discard(res_r)
-                    elif chunk:
-                        try:
-                            progressed = self._take(reader.feed(chunk), state)
-                        except _ProtocolError:
-                            failure = ("invalid", "sent malformed data on the grader's result channel")
-                            break
-                        if progressed:
-                            now = time.monotonic()
-                            per_call = now + self.limits.call_time < self.deadline
-                            phase_end = now + _EXIT_GRACE if state[2] else min(now + self.limits.call_time, self.deadline)
-                            if not state[2]:
-                                # Let a few more records collect: one wake-up per record costs
-                                # the grader more CPU than the student's call itself.
-                                time.sleep(_COALESCE)
+                ready = select.select(watch, [], [], min(remaining, poll))[0]
                 if sock in ready:  # the zygote says nothing until FINISH: this is its end
                     died = True
                     break
@@ -1300,15 +1381,33 @@ class _Submission:
             else:
                 failure = ("error", f"the sandbox worker died unexpectedly (exit code {code})")
             return failure, state, None
-        self._drain_output(out_r)
         if failure is None and not state[2]:
-            # Records written just before the child died are still in the pipe.
+            # Records written just before the child was stopped.
             try:
-                while not state[2] and (chunk := _read_some(res_r)):
-                    self._take(reader.feed(chunk), state)
+                self._collect(res, offset, reader, state)
             except _ProtocolError:
                 failure = ("invalid", "sent malformed data on the grader's result channel")
         return failure, state, status
+
+    def _collect(self, res: int, offset: list[int], reader: _ResultReader, state: list[Any]) -> bool:
+        """Read what the child has added to its result file since ``offset``; whether a record
+        arrived. The file is the child's to write (and to spoil): a file that shrank, or more
+        bytes than the calls can need, is malformed data."""
+        if state[2]:
+            return False
+        size = _file_size(res)
+        if size < offset[0] or size > _MAX_RESULT_FILE:
+            raise _ProtocolError("result file changed under us")
+        progressed = False
+        while offset[0] < size:
+            chunk = os.pread(res, min(size - offset[0], 1 << 20), offset[0])
+            if not chunk:
+                break
+            offset[0] += len(chunk)
+            progressed = self._take(reader.feed(chunk), state) or progressed
+            if state[2]:
+                break
+        return progressed
 
     def _take(self, records: list[_Record], state: list[Any]) -> bool:
         """Book records from the child into the results; whether any arrived."""
@@ -1371,29 +1470,14 @@ class _Submission:
                 following += 1
         return following
 
-    def _read_output(self, fd: int) -> bool:
-        """Keep the first output_bytes of the child's output, drain the rest; False at EOF."""
-        chunk = _read_some(fd)
-        if chunk is None:
-            return True
-        if not chunk:
-            return False
-        self._keep(chunk)
-        return True
-
-    def _keep(self, chunk: bytes) -> None:
+    def _read_output(self, fd: int) -> None:
+        """Keep the first output_bytes of what the child (and its processes) printed."""
+        size = _file_size(fd)
         room = self.limits.output_bytes - len(self.output)
-        if len(chunk) > room:
+        if size > room:
             self.truncated = True
-        if room > 0:
-            self.output += chunk[:room]
-
-    def _drain_output(self, fd: int) -> None:
-        """Read what is left in the output pipe without waiting for writers that may linger."""
-        budget = 1 << 26  # a writer that survived the cleanup must not keep us here
-        while budget > 0 and (chunk := _read_some(fd)):
-            budget -= len(chunk)
-            self._keep(chunk)
+        if room > 0 and size > 0:
+            self.output += os.pread(fd, min(size, room), 0)
 
     def _outcome(self) -> SubmissionRun:
         load = self.load or ("error", "the submission produced no result")
@@ -1491,7 +1575,7 @@ class SandboxPool:
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._closed = False
-        self._encoded_calls: tuple[list[Call], tuple[list[dict[str, Any]], bytes]] | None = None
+        self._encoded_calls: tuple[list[Call], tuple[bytes, int]] | None = None
         self._base = ""
         root = os.geteuid() == 0
         self._locks = _claim_uids(jobs) if root else [(-1, -1)] * jobs
@@ -1522,25 +1606,27 @@ class SandboxPool:
         contents, problem = _read_files(list(files))
         if problem:
             return _failed_run(len(calls), "error", problem)
-        request = _encode_request(contents, self._encoded(calls), self.limits)
+        request = _encode_request(contents, self.limits)
+        encoded = self._encoded(calls)
         worker = self._idle.get()
         try:
             functions = tuple(call.function for call in calls)
-            return _Submission(worker, request, len(calls), self.limits, functions).run()
+            return _Submission(worker, request, encoded, self.limits, functions).run()
         except BaseException:
             worker.restart()  # it may be waiting for a FINISH that will never come
             raise
         finally:
             self._idle.put(worker)
 
-    def _encoded(self, calls: list[Call]) -> tuple[list[dict[str, Any]], bytes]:
-        """The calls encoded once, for every submission that is given the very same Call objects."""
+    def _encoded(self, calls: list[Call]) -> tuple[bytes, int]:
+        """The calls frame and the number of calls, encoded once for every submission that is
+        given the very same Call objects (each zygote then receives and decodes it once)."""
         with self._lock:
             cached = self._encoded_calls
             if cached is not None and len(cached[0]) == len(calls) and all(
                     a is b for a, b in zip(cached[0], calls)):
                 return cached[1]
-        encoded = _encode_calls(calls)
+        encoded = (_encode_calls_frame(calls), len(calls))
         with self._lock:
             self._encoded_calls = (list(calls), encoded)
         return encoded

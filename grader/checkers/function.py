@@ -105,6 +105,11 @@ class FunctionChecker(Checker):
                         raise QuestionError(("returns",), f"the reference has shape {expected.shape}")
                     expected = expected.reshape(wanted)
                 self.calls.append(PreparedCall(args, expected, chosen))
+        # Every call's expected values end to end, with the tolerance each may differ by: the
+        # usual case (every call ok, every shape right) is then one vectorised comparison.
+        self._shapes = [call.expected.shape for call in self.calls]
+        self._expected = np.concatenate([call.expected.ravel() for call in self.calls])
+        self._allowed = self.tol.atol + self.tol.rtol * np.abs(self._expected)
 
     # -- references ----------------------------------------------------------------------------
     def _reference(self, q: FunctionQuestion, rubric: Rubric) -> Callable[[tuple, Mapping[str, int]], np.ndarray]:
@@ -151,6 +156,12 @@ class FunctionChecker(Checker):
 
     def judge(self, results: Iterable[Any]) -> Outcome:
         """An outcome from the sandbox's results for this question's calls, in order."""
+        results = list(results)
+        if len(results) == len(self.calls) and all(
+                r.status == "ok" and r.value.shape == shape for r, shape in zip(results, self._shapes)):
+            got = np.concatenate([r.value.ravel() for r in results])
+            if np.all(np.abs(got - self._expected) <= self._allowed):
+                return Outcome.correct()
         for index, (call, result) in enumerate(zip(self.calls, results)):
             if result.status == "ok":
                 value = result.value
