@@ -45,14 +45,17 @@ def main() -> None:
 @click.argument("submissions", type=click.Path(file_okay=False))
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
               help="Folder for details.csv, grades.csv and the reports (replaced as a whole).")
-@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Parallel sandbox workers for programming questions.")
+@click.option("--jobs", "-j", default=None, type=click.IntRange(1, 64),
+              help="Parallel sandbox workers for programming questions [default: one more than "
+                   "the number of CPUs, since each worker spends part of its time waiting].")
 @click.option("--seed", type=int, default=None, help="Override the rubric's seed.")
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True), default=None,
               help="CSV of students: those without a submission are listed as missing.")
-def grade(rubric: str, submissions: str, outdir: str, jobs: int, seed: int | None,
+def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: int | None,
           roster: str | None) -> None:
     """Grade every submission in SUBMISSIONS against RUBRIC and write the reports to OUTDIR."""
+    if jobs is None:
+        jobs = _usable_cpus() + 1
     from .plots import Plotter
     from .submissions import find_submissions_in_background
 
@@ -66,9 +69,17 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int, seed: int | Non
         plotter.close()
 
 
+def _usable_cpus() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _grade(plotter, submissions_ready, rubric: str, outdir: str, jobs: int, seed: int | None,
            roster: str | None) -> None:
-    from . import report
     from .grading import grade as run_grade
 
     loaded, checkers = _load(rubric, seed)
@@ -78,14 +89,21 @@ def _grade(plotter, submissions_ready, rubric: str, outdir: str, jobs: int, seed
         _fail(str(err))
     roster_frame = None
     warnings: list[str] = []
-    if roster:
+    if roster:  # read before grading, so that a bad roster fails at once
+        from . import report
+
         try:
             roster_frame, warnings = report.read_roster(Path(roster))
         except ValueError as err:
             _fail(f"roster: {err}")
+
+    def import_reports() -> None:
+        from . import report  # noqa: F401 - pandas, imported while student code runs
+
     interactive = sys.stdout.isatty()
     with _progress(interactive, loaded, checkers, found) as tick:
-        verdicts = run_grade(loaded, found, checkers, jobs=jobs, progress=tick)
+        verdicts = run_grade(loaded, found, checkers, jobs=jobs, progress=tick, meanwhile=import_reports)
+    from . import report
     meta = report.ReportMeta(
         title=loaded.title,
         questions=tuple(report.QuestionInfo(q.id, float(q.points), q.kind) for q in loaded.questions),

@@ -9,6 +9,7 @@ depends on the number of parallel jobs.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -52,15 +53,49 @@ class _Judged:
 
 def grade(rubric: Rubric, submissions: Iterable[Submission],
           checkers: Mapping[str, Checker] | None = None, jobs: int = 1,
-          progress: Progress | None = None) -> list[Verdict]:
-    """Verdicts for every student × question, sorted by student then rubric order."""
+          progress: Progress | None = None, meanwhile: Callable[[], Any] | None = None) -> list[Verdict]:
+    """Verdicts for every student × question, sorted by student then rubric order.
+
+    Student code starts running in the sandbox first; the written answers are checked (and
+    ``meanwhile`` is called, for the caller's own preparations) while it runs.
+    """
     checkers = checkers if checkers is not None else prepare(rubric)
     submissions = sorted(submissions, key=lambda s: s.student)
-    written = [q for q in rubric.questions if not checkers[q.id].runs_code]
     coded = [q for q in rubric.questions if checkers[q.id].runs_code]
+    if not coded:
+        if meanwhile:
+            meanwhile()
+        return _grade(rubric, submissions, checkers, progress, {})
 
+    import gc
+
+    from .checkers.function import CodeRun
+
+    # Everything alive now (modules, the rubric, the submissions) lives until the end: frozen,
+    # the collector stops re-scanning it each time the sandbox's results trigger a collection.
+    gc.freeze()
+    # This thread stays busy (checking answers, importing) while the sandbox's threads wait for
+    # children; a short switch interval lets them take the GIL back within half a millisecond.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, 0.0005))
+    try:
+        with CodeRun([checkers[q.id] for q in coded], submissions, rubric, jobs, progress) as code:
+            written = _check_written(rubric, submissions, checkers, progress)
+            if meanwhile:
+                meanwhile()
+            return _grade(rubric, submissions, checkers, progress, code.outcomes(), written)
+    finally:
+        sys.setswitchinterval(interval)
+        gc.unfreeze()
+
+
+def _check_written(rubric: Rubric, submissions: list[Submission], checkers: Mapping[str, Checker],
+                   progress: Progress | None) -> dict[str, dict[str, _Judged]]:
+    """Each distinct answer to each written question, checked once and grouped."""
     judged: dict[str, dict[str, _Judged]] = {}
-    for question in written:
+    for question in rubric.questions:
+        if checkers[question.id].runs_code:
+            continue
         checker = checkers[question.id]
         keys: dict[str, Any] = {}
         for submission in submissions:
@@ -72,14 +107,15 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
         judged[question.id] = table
         if progress:
             progress(0)
+    return judged
 
-    code_outcomes: dict[str, dict[str, Outcome]] = {}
-    if coded:
-        from .checkers.function import run_code_questions
 
-        code_outcomes = run_code_questions([checkers[q.id] for q in coded], submissions,
-                                           rubric, jobs, progress)
-
+def _grade(rubric: Rubric, submissions: list[Submission], checkers: Mapping[str, Checker],
+           progress: Progress | None, code_outcomes: Mapping[str, Mapping[str, Outcome]],
+           judged: dict[str, dict[str, _Judged]] | None = None) -> list[Verdict]:
+    """The verdicts, from the checked written answers and the code's outcomes."""
+    if judged is None:
+        judged = _check_written(rubric, submissions, checkers, progress)
     verdicts: list[Verdict] = []
     known = {q.id for q in rubric.questions}
     for submission in submissions:

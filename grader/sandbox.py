@@ -23,6 +23,7 @@ time lasts.
 from __future__ import annotations
 
 import ctypes
+import errno
 import fcntl
 import gc
 import importlib
@@ -45,7 +46,7 @@ import tempfile
 import threading
 import time
 import types
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -169,6 +170,7 @@ _EXIT_CHANNEL = 197  # child exit code: the result channel could not be written
 _EXIT_INTERNAL = 198  # child exit code: the sandbox's own code failed in the child
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_NO_NEW_PRIVS = 38
 
@@ -252,52 +254,52 @@ def _encode_result(kind: int, status: str, index: int, message: str, value: np.n
     text = message.encode("utf-8", "replace")[: _MAX_MESSAGE * 4]
     if value is None:
         return _RESULT_HEADER.pack(_RESULT_MAGIC, kind, _RESULT_STATUSES.index(status), index, len(text), 0) + text
-    dims = b"".join(_DIM.pack(dim) for dim in value.shape)
     head = _RESULT_HEADER.pack(_RESULT_MAGIC, kind, 0, index, len(text), value.ndim)
-    return head + dims + text + np.asarray(value, dtype="<f8", order="C").tobytes()
+    dims = struct.pack(f"<{value.ndim}Q", *value.shape)
+    return b"".join((head, dims, text, np.asarray(value, dtype="<f8", order="C").tobytes()))
 
 
 class _ResultReader:
     """Cuts the child's byte stream into records, refusing anything off the format."""
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
+        self._rest = b""  # the start of a record still incomplete
 
     def feed(self, chunk: bytes) -> list[_Record]:
-        """Add bytes; the records completed by them."""
-        self._buffer += chunk
-        buffer = self._buffer
+        """Add bytes; the records completed by them. Values are read-only views of the bytes
+        read (which nothing else holds), so no record is copied twice."""
+        data = self._rest + bytes(chunk) if self._rest else bytes(chunk)
         records = []
         pos = 0
-        while len(buffer) - pos >= _RESULT_HEADER.size:
-            magic, kind, code, index, text_len, ndim = _RESULT_HEADER.unpack_from(buffer, pos)
+        size = len(data)
+        while size - pos >= _RESULT_HEADER.size:
+            magic, kind, code, index, text_len, ndim = _RESULT_HEADER.unpack_from(data, pos)
             if magic != _RESULT_MAGIC or kind > _KIND_CALL or code >= len(_RESULT_STATUSES):
                 raise _ProtocolError("bad result header")
             if text_len > _MAX_MESSAGE * 4 or ndim > _MAX_NDIM or (code != 0 and ndim != 0):
                 raise _ProtocolError("bad result header")
             dims_end = pos + _RESULT_HEADER.size
-            shape: list[int] = []
+            with_value = code == 0 and kind == _KIND_CALL
             count = 0
-            if code == 0 and kind == _KIND_CALL:
-                if len(buffer) < dims_end + ndim * _DIM.size:
+            if with_value:
+                if size < dims_end + ndim * _DIM.size:
                     break
-                shape = [_DIM.unpack_from(buffer, dims_end + i * _DIM.size)[0] for i in range(ndim)]
+                shape = struct.unpack_from(f"<{ndim}Q", data, dims_end)
                 dims_end += ndim * _DIM.size
                 count = math.prod(shape)
                 if count * 8 > _MAX_VALUE_BYTES:
                     raise _ProtocolError("result too large")
             end = dims_end + text_len + count * 8
-            if len(buffer) < end:
+            if size < end:
                 break
-            message = bytes(buffer[dims_end : dims_end + text_len]).decode("utf-8", "replace")
+            message = data[dims_end : dims_end + text_len].decode("utf-8", "replace") if text_len else ""
             value = None
-            if code == 0 and kind == _KIND_CALL:
-                value = np.frombuffer(buffer, dtype="<f8", count=count, offset=dims_end + text_len)
-                value = value.astype(np.float64).reshape(shape)  # a copy: the buffer moves on
+            if with_value:
+                value = np.frombuffer(data, dtype="<f8", count=count, offset=dims_end + text_len)
+                value = value.astype(np.float64, copy=False).reshape(shape)
             pos = end
             records.append((kind, _RESULT_STATUSES[code], index, message, value))
-        if pos:
-            del buffer[:pos]
+        self._rest = data[pos:] if pos < size else b""
         return records
 
 
@@ -347,6 +349,23 @@ def _prctl(option: int, value: int) -> bool:
         return _libc_handle().prctl(ctypes.c_int(option), *args) == 0
     except (OSError, AttributeError):
         return False
+
+
+def _trim_heap() -> None:
+    """Give free heap memory back to the system (malloc_trim): every page still mapped costs
+    each fork a page-table entry to copy and each child's exit one to tear down."""
+    try:
+        _libc_handle().malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _set_process_name(name: bytes) -> None:
+    """The name ps, top and /proc show for this process (PR_SET_NAME); Linux only."""
+    try:
+        _libc_handle().prctl(ctypes.c_int(_PR_SET_NAME), ctypes.c_char_p(name[:15]), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _kill_group(pid: int) -> None:
@@ -598,6 +617,9 @@ def _exception_text(exc: BaseException) -> str:
     name = _type_name(type(exc))
     if isinstance(exc, MemoryError):
         return "memory limit exceeded"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        return (f"OSError: your code wrote more than {_FILE_SIZE_LIMIT >> 20} MB (printed output "
+                "and files count), the limit")
     if isinstance(exc, SystemExit):
         code = exc.code if type(exc.code) is int else None
         return f"SystemExit: your code called sys.exit({'' if code is None else code})"
@@ -700,6 +722,7 @@ class _Child:
     def run(self, res_fd: int, out_fd: int) -> int:
         """Set up, load, call; returns the exit code."""
         self.pid = os.getpid()
+        _set_process_name(b"grader-child")
         try:
             self._enter_jail(res_fd, out_fd)
         except BaseException as exc:
@@ -897,6 +920,7 @@ def _zygote_main(argv: list[str]) -> NoReturn:
                 pass  # simply not offered to students
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)  # orphans of the student's processes come to us to be reaped
+    _set_process_name(b"grader-zygote")  # as ps and top show it; children are "grader-child"
     if uid >= 0:
         _sweep_uid(uid)
     # Made once here rather than in every child: fresh text streams on fds 0-2 (which each child
@@ -918,6 +942,7 @@ def _zygote_main(argv: list[str]) -> NoReturn:
     zygote_pid = os.getpid()
     gc.collect()
     gc.freeze()  # keeps the collector from touching (and copying) inherited pages in every child
+    _trim_heap()
     calls: list[tuple[str, tuple[Any, ...]]] = []
     try:
         sock.sendall(_REPLY.pack(_REPLY_MAGIC, _READY, zygote_pid))
@@ -932,6 +957,7 @@ def _zygote_main(argv: list[str]) -> NoReturn:
                 del body
                 gc.collect()
                 gc.freeze()
+                _trim_heap()
                 sock.sendall(_REPLY.pack(_REPLY_MAGIC, _CALLS_OK, len(calls)))
                 continue
             body = _recv_exact(sock, length) if kind == _RUN and len(fds) == 2 else None
@@ -1414,7 +1440,8 @@ class _Submission:
         for kind, status, index, message, value in records:
             if state[2]:
                 break  # the child said all it had to; anything more is ignored
-            message = _one_line(message)
+            if message:
+                message = _one_line(message)
             if not state[1]:
                 if kind != _KIND_LOAD or status == "invalid":
                     raise _ProtocolError("expected the load record")
@@ -1432,8 +1459,6 @@ class _Submission:
                 continue
             if kind != _KIND_CALL or index != state[0]:
                 raise _ProtocolError("unexpected call record")
-            if status == "ok" and not np.isfinite(value).all():
-                status, message, value = "invalid", "returned non-finite values (nan or inf)", None
             self.results[index] = (status, "" if status == "ok" else message, value)
             state[0] = index + 1
             state[2] = state[0] >= self.n_calls
@@ -1484,6 +1509,13 @@ class _Submission:
         if load[0] != "ok":
             self.not_run = ("timeout" if load[0] == "timeout" else "error", "not run: your files did not load")
         not_run = self.not_run or ("error", "not run")
+        # The child refuses non-finite values itself; its records are still checked here, all
+        # at once (the result file is the child's to write).
+        values = [entry[2] for entry in self.results if entry is not None and entry[2] is not None]
+        if values and not np.isfinite(np.concatenate([v.ravel() for v in values])).all():
+            self.results = [(("invalid", "returned non-finite values (nan or inf)", None)
+                             if entry is not None and entry[2] is not None and not np.isfinite(entry[2]).all()
+                             else entry) for entry in self.results]
         results = []
         for entry in self.results:
             status, message, value = entry if entry is not None else (*not_run, None)
@@ -1636,11 +1668,23 @@ class SandboxPool:
         items = list(items)
         if self.jobs == 1 or len(items) < 2:
             return [self.run(files, calls) for files, calls in items]
+        futures = [self.submit(files, calls) for files, calls in items]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+    def submit(self, files: list[Path], calls: list[Call]) -> Future[SubmissionRun]:
+        """Queue one submission and return at once; the future's result is its run. The pool's
+        threads run queued submissions ``jobs`` at a time, in the order they were queued."""
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the sandbox pool is closed")
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self.jobs, thread_name_prefix="sandbox")
-            executor = self._executor
-        return list(executor.map(lambda item: self.run(*item), items))
+            return self._executor.submit(self.run, files, calls)
 
     def close(self) -> None:
         """Stop the workers and remove their folders; idempotent."""
@@ -1650,7 +1694,7 @@ class SandboxPool:
             self._closed = True
             executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=True)
+            executor.shutdown(wait=True, cancel_futures=True)
         for worker in self._workers:
             worker.close()
         for _, fd in self._locks:

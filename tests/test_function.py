@@ -245,3 +245,53 @@ def test_hw1_programming_part_accepts_the_example_solution():
     verdicts = grade(rubric, [s for s in find_submissions(repo / "submissions") if s.student == "alice"])
     coded = [v for v in verdicts if v.question.startswith("p")]
     assert len(coded) == 7 and all(v.status == "correct" for v in coded), coded
+
+
+def _zygotes() -> set[int]:
+    """Pids of this process's live sandbox workers (started or still starting)."""
+    import os
+
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    command = handle.read()
+            except OSError:
+                continue
+            if b"_grader_sandbox_zygote" in command and int(fields[1]) == os.getpid() and fields[0] != "Z":
+                found.add(int(entry))
+    return found
+
+
+def test_written_answers_are_checked_while_the_code_runs(tmp_path):
+    rubric = load(tmp_path, RUBRIC + "  - id: w.sum\n    kind: expression\n    points: 1\n"
+                                    "    symbols: {a: {}, b: {}}\n    answer: \"a + b\"\n")
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "ann.py").write_text(GOOD)
+    (folder / "ann.yaml").write_text("answers: {w.sum: b + a}\n")
+    seen = []
+    verdicts = grade(rubric, find_submissions(folder), jobs=2,
+                     meanwhile=lambda: seen.append(len(_zygotes())))
+    assert seen == [2]  # both sandbox workers were already running
+    assert {v.question: v.status for v in verdicts} == {
+        "p.double": "correct", "p.outer_grad": "correct", "p.steps": "correct", "w.sum": "correct"}
+    assert not _zygotes()
+
+
+def test_a_failure_while_the_code_runs_stops_the_sandbox(tmp_path):
+    rubric = load(tmp_path)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("ann", "bob", "cy"):
+        (folder / f"{name}.py").write_text(GOOD)
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        grade(rubric, find_submissions(folder), jobs=2, meanwhile=interrupted)
+    assert not _zygotes()

@@ -107,6 +107,40 @@ def test_arguments_are_fresh_copies_for_each_call(pool, tmp_path):
     np.testing.assert_array_equal(X, np.arange(3.0))
 
 
+def test_a_pool_serves_different_call_lists_in_turn(pool, tmp_path):
+    # Each worker holds one decoded list of calls; a different list is sent to it again.
+    path = write(tmp_path, "s.py", "def f(x):\n    return x * 3\n\ndef g(a, b):\n    return a - b\n")
+    first = [Call("f", (X,)), Call("f", (2 * X,))]
+    second = [Call("g", (5.0, 2.0))]
+    runs = pool.map([([path], first), ([path], second), ([path], first), ([path], second)])
+    for run in runs[::2]:
+        np.testing.assert_array_equal(run.results[0].value, 3 * X)
+        np.testing.assert_array_equal(run.results[1].value, 6 * X)
+    for run in runs[1::2]:
+        assert [float(r.value) for r in run.results] == [3.0]
+
+
+def test_a_spoiled_result_channel_is_malformed_data_not_a_grade(pool, tmp_path):
+    # The result file belongs to the child; whatever it does to it, the grader only refuses it.
+    path = write(tmp_path, "s.py", "import os\n\ndef f(x):\n    os.ftruncate(3, 0)\n    return x\n"
+                 "\ndef g(x):\n    os.write(3, b'GSR1' + bytes(40))\n    return x\n")
+    for name in ("f", "g"):
+        run = hostile(pool, [path], [Call(name, (X,)), Call(name, (X,))])
+        statuses = {run.load_status, *(r.status for r in run.results)}
+        assert "ok" not in {r.status for r in run.results}, run
+        assert any("malformed data" in text for text in (run.load_message, *(r.message for r in run.results))), run
+        assert statuses <= {"ok", "error", "invalid"}
+
+
+def test_writing_more_than_the_file_limit_is_an_error_with_a_reason(pool, tmp_path):
+    path = write(tmp_path, "s.py", "import sys\n\ndef f(x):\n    chunk = 'x' * (1 << 20)\n"
+                 "    for _ in range(100):\n        sys.stdout.write(chunk)\n    return x\n")
+    run = hostile(pool, [path], [Call("f", (X,))])
+    assert run.results[0].status == "error"
+    assert "wrote more than" in run.results[0].message
+    assert len(run.output.encode()) <= LIMITS.output_bytes
+
+
 def test_several_files_share_one_namespace_in_name_order(pool, tmp_path):
     helper = write(tmp_path, "a_helper.py", "def helper(x):\n    return x + 1\nvalue = 1\n")
     main = write(tmp_path, "b_main.py", "import a_helper\nvalue = 2\ndef f(x):\n    return helper(x) + a_helper.helper(x) + value\n")

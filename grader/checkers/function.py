@@ -253,37 +253,90 @@ def _python_reference(target: str, base_dir: Path) -> Callable[[tuple, Mapping[s
     return value
 
 
+class CodeRun:
+    """The students' code of a batch, running in the sandbox while the caller does other work.
+
+    Each student's files run once, with every function question's calls together; byte-identical
+    code (the untouched starter file, say) runs once, since with the same calls it can only give
+    the same results. Each run is judged by the pool's thread that ran it, as soon as it ends.
+    ``outcomes()`` waits for the rest; ``close()`` (also on leaving a ``with``) stops what is left.
+    """
+
+    def __init__(self, checkers: list[FunctionChecker], submissions: list, rubric: Rubric,
+                 jobs: int, progress=None) -> None:
+        from ..sandbox import Limits, SandboxPool
+
+        settings = rubric.sandbox
+        limits = Limits(wall_time=settings.wall_time, call_time=settings.call_time,
+                        cpu_time=settings.cpu_time, memory_bytes=settings.memory_mb << 20,
+                        processes=settings.processes, output_bytes=max(1, settings.output_bytes))
+        self._plan = [(checker, checker.sandbox_calls()) for checker in checkers]
+        all_calls = [call for _, calls in self._plan for call in calls]
+        self._progress = progress
+        self._submissions = submissions
+        self._outcomes: dict[str, dict[str, Outcome]] = {}
+        runnable = [s for s in submissions if s.code]
+        for submission in submissions:
+            if not submission.code:
+                self._outcomes[submission.student] = {
+                    c.question.id: Outcome(MISSING, 0.0, "no .py file submitted") for c in checkers}
+        self._keys = {s.student: _code_key(s.code) for s in runnable}
+        unique = {key: s for s in runnable for key in [self._keys[s.student]]}
+        self._judged: dict[tuple, dict[str, Outcome]] = {}
+        self._pool = SandboxPool(jobs=jobs, limits=limits) if unique else None
+        self._futures = {}
+        try:
+            for key, submission in sorted(unique.items(), key=lambda item: item[1].student):
+                future = self._pool.submit(list(submission.code), all_calls)
+                future.add_done_callback(lambda done, key=key: self._judge(key, done))
+                self._futures[key] = future
+        except BaseException:
+            self.close()
+            raise
+
+    def _judge(self, key: tuple, future) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return  # outcomes() raises the error
+        try:
+            self._judged[key] = _judge_run(self._plan, future.result())
+        finally:
+            if self._progress:
+                self._progress(1)
+
+    def outcomes(self) -> dict[str, dict[str, Outcome]]:
+        """Every student's outcome per function question, once all runs have ended."""
+        for key, future in self._futures.items():
+            run = future.result()
+            if key not in self._judged:  # its callback failed: judge here, raising what it raised
+                self._judged[key] = _judge_run(self._plan, run)
+        self.close()
+        for student, key in self._keys.items():
+            self._outcomes[student] = self._judged[key]
+        if self._progress:
+            for _ in range(len(self._submissions) - len(self._futures)):
+                self._progress(1)
+        return self._outcomes
+
+    def close(self) -> None:
+        """Stop the sandbox (queued runs are dropped, running ones end); idempotent."""
+        if self._pool is not None:
+            for future in self._futures.values():
+                future.cancel()
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> CodeRun:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 def run_code_questions(checkers: list[FunctionChecker], submissions: list, rubric: Rubric,
                        jobs: int, progress=None) -> dict[str, dict[str, Outcome]]:
     """Run each student's code once (all function questions' calls together) and judge it."""
-    from ..sandbox import Limits, SandboxPool
-
-    settings = rubric.sandbox
-    limits = Limits(wall_time=settings.wall_time, call_time=settings.call_time,
-                    cpu_time=settings.cpu_time, memory_bytes=settings.memory_mb << 20,
-                    processes=settings.processes, output_bytes=max(1, settings.output_bytes))
-    plan = [(checker, checker.sandbox_calls()) for checker in checkers]
-    all_calls = [call for _, calls in plan for call in calls]
-    outcomes: dict[str, dict[str, Outcome]] = {}
-    runnable = [s for s in submissions if s.code]
-    for submission in submissions:
-        if not submission.code:
-            outcomes[submission.student] = {
-                c.question.id: Outcome(MISSING, 0.0, "no .py file submitted") for c in checkers}
-    if runnable:
-        # Byte-identical code (the untouched starter file, say) runs once: with the same calls
-        # it can only give the same results.
-        keys = [_code_key(s.code) for s in runnable]
-        unique = {key: s for key, s in zip(keys, runnable)}
-        with SandboxPool(jobs=jobs, limits=limits) as pool:
-            runs = _map_with_progress(pool, [(list(s.code), all_calls) for s in unique.values()], progress)
-        judged = {key: _judge_run(plan, run) for key, run in zip(unique, runs)}
-        for submission, key in zip(runnable, keys):
-            outcomes[submission.student] = judged[key]
-    if progress:
-        for _ in range(len(submissions) - len(runnable)):
-            progress(1)
-    return outcomes
+    with CodeRun(checkers, submissions, rubric, jobs, progress) as run:
+        return run.outcomes()
 
 
 def _code_key(paths: tuple[Path, ...]) -> tuple:
@@ -295,18 +348,6 @@ def _code_key(paths: tuple[Path, ...]) -> tuple:
         except OSError:
             parts.append((str(path), id(path)))
     return tuple(parts)
-
-
-def _map_with_progress(pool, items, progress):
-    if progress is None:
-        return pool.map(items)
-    runs = []
-    for start in range(0, len(items), 32):
-        chunk = pool.map(items[start:start + 32])
-        runs.extend(chunk)
-        for _ in chunk:
-            progress(1)
-    return runs
 
 
 def _judge_run(plan, run) -> dict[str, Outcome]:
