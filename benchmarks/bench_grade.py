@@ -68,10 +68,10 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def run(rubric: Path, submissions: Path, outdir: Path, jobs: int) -> tuple[float, float]:
+def run(rubric: Path, submissions: Path, outdir: Path, jobs: int | None) -> tuple[float, float]:
     """(wall seconds, peak MB of the process tree) of one `grader grade`."""
     command = [sys.executable, "-m", "grader.cli", "grade", str(rubric), str(submissions),
-               "-o", str(outdir), "--jobs", str(jobs)]
+               "-o", str(outdir)] + (["--jobs", str(jobs)] if jobs else [])
     peak = [0]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=REPO)
@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("counts", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--part", choices=("written", "code", "whole"), default="written")
     parser.add_argument("--code", action="store_true", help="same as --part whole (older spelling)")
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=None, help="default: grader's own (CPUs + 1)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per count; prints each and the median")
     args = parser.parse_args()
     part = "whole" if args.code else args.part
@@ -114,7 +114,8 @@ def main() -> None:
                 wall, peak = run(rubric, subs, tmp_path / f"out{count}", args.jobs)
                 walls.append(wall)
                 peaks.append(peak)
-                print(f"{count:>6} students, {part} part, --jobs {args.jobs}: {wall:6.2f} s wall, "
+                jobs = f"--jobs {args.jobs}" if args.jobs else "default --jobs"
+                print(f"{count:>6} students, {part} part, {jobs}: {wall:6.2f} s wall, "
                       f"peak memory of the process tree {peak:5.0f} MB", flush=True)
             if args.repeat > 1:
                 print(f"{count:>6} students, {part} part: median {statistics.median(walls):.2f} s "

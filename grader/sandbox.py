@@ -10,8 +10,8 @@ Three kinds of process take part (docs/sandbox.md explains the design for instru
   nothing else, because each page a process writes after forking costs a copy-on-write fault.
 * the **child**: its own session, rlimits, an empty working folder, a scrubbed environment, no
   inherited file descriptors, and (when the grader runs as root) a dedicated unprivileged uid.
-  It loads the student's files, runs the calls and writes plain float64 results to a pipe that the
-  grader reads.
+  It loads the student's files, runs the calls and writes plain float64 results to an in-memory
+  file that the grader reads.
 
 Nothing is pickled. The request is a frame (a fixed header, a small JSON object and raw bytes;
 arrays described by dtype, shape and offset). The child answers with fixed-layout binary records
@@ -859,7 +859,7 @@ def _flush_stdio() -> None:
 #
 # Whatever a process writes after it forks costs a copy-on-write page fault, so the zygote does as
 # little as possible per submission; the grader process (which never forks) does the timing and
-# reads the child's pipes. Over a Unix socket:
+# reads the child's result and output files. Over a Unix socket:
 #   grader -> zygote: CALLS header and the calls frame, once per pool (or when the calls change);
 #                     RUN header (start index, body length) carrying the result and output
 #                     channels (two memory files) as SCM_RIGHTS, then the request body; later a
@@ -924,7 +924,7 @@ def _zygote_main(argv: list[str]) -> NoReturn:
     if uid >= 0:
         _sweep_uid(uid)
     # Made once here rather than in every child: fresh text streams on fds 0-2 (which each child
-    # points at its own pipes), the same random seeds in every child (so results do not depend on
+    # points at its own files), the same random seeds in every child (so results do not depend on
     # which zygote ran a submission), the child's whole environment, and no-new-privileges
     # (set-uid programs such as su or sudo gain nothing). The zygote itself never prints, draws
     # random numbers or executes a program.
