@@ -80,9 +80,24 @@ def _usable_cpus() -> int:
 
 def _grade(plotter, submissions_ready, rubric: str, outdir: str, jobs: int, seed: int | None,
            roster: str | None) -> None:
+    loaded, checkers = _load(rubric, seed)
+    sandbox = None
+    if any(checker.runs_code for checker in checkers.values()):
+        from .checkers.function import start_sandbox
+
+        # Its workers import numpy while the submissions are still being read.
+        sandbox = start_sandbox(loaded, jobs)
+    try:
+        _grade_with(sandbox, loaded, checkers, submissions_ready, rubric, outdir, jobs, roster, plotter)
+    finally:
+        if sandbox is not None:
+            sandbox.close()
+
+
+def _grade_with(sandbox, loaded, checkers, submissions_ready, rubric: str, outdir: str, jobs: int,
+                roster: str | None, plotter) -> None:
     from .grading import grade as run_grade
 
-    loaded, checkers = _load(rubric, seed)
     try:
         found = submissions_ready()
     except FileNotFoundError as err:
@@ -102,7 +117,8 @@ def _grade(plotter, submissions_ready, rubric: str, outdir: str, jobs: int, seed
 
     interactive = sys.stdout.isatty()
     with _progress(interactive, loaded, checkers, found) as tick:
-        verdicts = run_grade(loaded, found, checkers, jobs=jobs, progress=tick, meanwhile=import_reports)
+        verdicts = run_grade(loaded, found, checkers, jobs=jobs, progress=tick, meanwhile=import_reports,
+                             sandbox=sandbox)
     from . import report
     meta = report.ReportMeta(
         title=loaded.title,

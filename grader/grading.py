@@ -53,11 +53,13 @@ class _Judged:
 
 def grade(rubric: Rubric, submissions: Iterable[Submission],
           checkers: Mapping[str, Checker] | None = None, jobs: int = 1,
-          progress: Progress | None = None, meanwhile: Callable[[], Any] | None = None) -> list[Verdict]:
+          progress: Progress | None = None, meanwhile: Callable[[], Any] | None = None,
+          sandbox: Any = None) -> list[Verdict]:
     """Verdicts for every student × question, sorted by student then rubric order.
 
     Student code starts running in the sandbox first; the written answers are checked (and
-    ``meanwhile`` is called, for the caller's own preparations) while it runs.
+    ``meanwhile`` is called, for the caller's own preparations) while it runs. ``sandbox``: a
+    pool from ``checkers.function.start_sandbox`` started earlier (the caller closes it).
     """
     checkers = checkers if checkers is not None else prepare(rubric)
     submissions = sorted(submissions, key=lambda s: s.student)
@@ -79,7 +81,8 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, 0.0005))
     try:
-        with CodeRun([checkers[q.id] for q in coded], submissions, rubric, jobs, progress) as code:
+        with CodeRun([checkers[q.id] for q in coded], submissions, rubric, jobs, progress,
+                     pool=sandbox) as code:
             written = _check_written(rubric, submissions, checkers, progress)
             if meanwhile:
                 meanwhile()
@@ -159,7 +162,7 @@ def _group(checker: Checker, question_id: str, table: dict[str, _Judged]) -> Non
     """Give answers that agree at the sample points one group key (in sorted-text order, so the
     keys do not depend on who submitted first)."""
     representatives: list[tuple[str, Any]] = []
-    for key, entry in table.items():
+    for entry in table.values():
         outcome = entry.outcome
         if outcome.status not in (INCORRECT, PARTIAL) or outcome.signature is None:
             continue

@@ -263,13 +263,9 @@ class CodeRun:
     """
 
     def __init__(self, checkers: list[FunctionChecker], submissions: list, rubric: Rubric,
-                 jobs: int, progress=None) -> None:
-        from ..sandbox import Limits, SandboxPool
-
-        settings = rubric.sandbox
-        limits = Limits(wall_time=settings.wall_time, call_time=settings.call_time,
-                        cpu_time=settings.cpu_time, memory_bytes=settings.memory_mb << 20,
-                        processes=settings.processes, output_bytes=max(1, settings.output_bytes))
+                 jobs: int, progress=None, pool=None) -> None:
+        """``pool``: a pool from ``start_sandbox`` to use (and leave open); by default one is
+        started here and closed with this run."""
         self._plan = [(checker, checker.sandbox_calls()) for checker in checkers]
         all_calls = [call for _, calls in self._plan for call in calls]
         self._progress = progress
@@ -283,7 +279,8 @@ class CodeRun:
         self._keys = {s.student: _code_key(s.code) for s in runnable}
         unique = {key: s for s in runnable for key in [self._keys[s.student]]}
         self._judged: dict[tuple, dict[str, Outcome]] = {}
-        self._pool = SandboxPool(jobs=jobs, limits=limits) if unique else None
+        self._owns_pool = pool is None
+        self._pool = (pool or start_sandbox(rubric, jobs)) if unique else None
         self._futures = {}
         try:
             for key, submission in sorted(unique.items(), key=lambda item: item[1].student):
@@ -322,7 +319,8 @@ class CodeRun:
         if self._pool is not None:
             for future in self._futures.values():
                 future.cancel()
-            self._pool.close()
+            if self._owns_pool:
+                self._pool.close()
             self._pool = None
 
     def __enter__(self) -> CodeRun:
@@ -330,6 +328,18 @@ class CodeRun:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def start_sandbox(rubric: Rubric, jobs: int):
+    """A sandbox pool with the rubric's limits. Its workers start (import numpy) in the
+    background, so a caller can start it early and give it to ``CodeRun``."""
+    from ..sandbox import Limits, SandboxPool
+
+    settings = rubric.sandbox
+    limits = Limits(wall_time=settings.wall_time, call_time=settings.call_time,
+                    cpu_time=settings.cpu_time, memory_bytes=settings.memory_mb << 20,
+                    processes=settings.processes, output_bytes=max(1, settings.output_bytes))
+    return SandboxPool(jobs=jobs, limits=limits)
 
 
 def run_code_questions(checkers: list[FunctionChecker], submissions: list, rubric: Rubric,
