@@ -98,6 +98,9 @@ def _grade_with(sandbox, loaded, checkers, submissions_ready, rubric: str, outdi
                 roster: str | None, plotter) -> None:
     from .grading import grade as run_grade
 
+    if sandbox is None:
+        from . import report  # noqa: F401 - pandas, imported while the submissions are being read
+
     try:
         found = submissions_ready()
     except FileNotFoundError as err:
@@ -346,5 +349,32 @@ def diff(old: str, new: str, as_csv: bool) -> None:
     Console(highlight=False).print(table)
 
 
+def run() -> NoReturn:
+    """The console entry point: ``main``, then a fast exit.
+
+    By the time ``main`` is done, every file it wrote is closed and in place and every helper
+    process (sandbox workers, plotting, reading) has been stopped, so the interpreter's teardown
+    (freeing a large batch's objects one by one, about 0.3 s for 1,000 students) is skipped.
+    """
+    import os
+
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        code = done.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

@@ -345,3 +345,14 @@ def test_real_process_grade_and_check(written_hw1_path, submissions_dir, graded,
     rows = [r for r in read_csv(graded / "details.csv")[1:] if r[0] == "carol"]
     assert [(i["question"], i["status"], i["feedback"]) for i in items] == [
         (r[1], r[4], r[5]) for r in rows]
+
+
+def test_the_console_entry_point_keeps_exit_codes_and_output(tmp_path, root):
+    # `run` ends the process with os._exit: the code and everything printed must survive it.
+    bad = subprocess.run([sys.executable, "-m", "grader.cli", "grade", "--no-such-option"],
+                         capture_output=True, text=True, cwd=root, timeout=60)
+    assert bad.returncode == 2 and "Usage" in bad.stderr
+    good = subprocess.run([sys.executable, "-m", "grader.cli", "validate", "rubrics/hw1.yaml"],
+                          capture_output=True, text=True, cwd=root, timeout=120)
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.strip()
