@@ -277,7 +277,9 @@ class CodeRun:
                 self._outcomes[submission.student] = {
                     c.question.id: Outcome(MISSING, 0.0, "no .py file submitted") for c in checkers}
         self._keys = {s.student: _code_key(s.code) for s in runnable}
-        unique = {key: s for s in runnable for key in [self._keys[s.student]]}
+        unique: dict[tuple, Any] = {}
+        for submission in runnable:
+            unique.setdefault(self._keys[submission.student], submission)
         self._judged: dict[tuple, dict[str, Outcome]] = {}
         self._owns_pool = pool is None
         self._pool = (pool or start_sandbox(rubric, jobs)) if unique else None
@@ -340,13 +342,6 @@ def start_sandbox(rubric: Rubric, jobs: int):
                     cpu_time=settings.cpu_time, memory_bytes=settings.memory_mb << 20,
                     processes=settings.processes, output_bytes=max(1, settings.output_bytes))
     return SandboxPool(jobs=jobs, limits=limits)
-
-
-def run_code_questions(checkers: list[FunctionChecker], submissions: list, rubric: Rubric,
-                       jobs: int, progress=None) -> dict[str, dict[str, Outcome]]:
-    """Run each student's code once (all function questions' calls together) and judge it."""
-    with CodeRun(checkers, submissions, rubric, jobs, progress) as run:
-        return run.outcomes()
 
 
 def _code_key(paths: tuple[Path, ...]) -> tuple:
