@@ -83,7 +83,7 @@ def _grade(plotter, submissions_ready, rubric: str, outdir: str, jobs: int, seed
     loaded, checkers = _load(rubric, seed)
     sandbox = None
     if any(checker.runs_code for checker in checkers.values()):
-        from .checkers.function import start_sandbox
+        from .coderun import start_sandbox
 
         # Its workers import numpy while the submissions are still being read.
         sandbox = start_sandbox(loaded, jobs)

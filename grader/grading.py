@@ -59,7 +59,7 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
 
     Student code starts running in the sandbox first; the written answers are checked (and
     ``meanwhile`` is called, for the caller's own preparations) while it runs. ``sandbox``: a
-    pool from ``checkers.function.start_sandbox`` started earlier (the caller closes it).
+    pool from ``coderun.start_sandbox`` started earlier (the caller closes it).
     """
     checkers = checkers if checkers is not None else prepare(rubric)
     submissions = sorted(submissions, key=lambda s: s.student)
@@ -71,7 +71,7 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
 
     import gc
 
-    from .checkers.function import CodeRun
+    from .coderun import CodeRun
 
     # Everything alive now (modules, the rubric, the submissions) lives until the end: frozen,
     # the collector stops re-scanning it each time the sandbox's results trigger a collection.

@@ -1,0 +1,128 @@
+"""Running a class's code: each student's files once, through the sandbox, judged as runs end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..checkers import Outcome
+from ..checkers.function import FunctionChecker
+from ..rubric import Rubric
+from ..verdict import ERROR, MISSING, TIMEOUT
+
+
+class CodeRun:
+    """The students' code of a batch, running in the sandbox while the caller does other work.
+
+    Each student's files run once, with every function question's calls together; byte-identical
+    code (the untouched starter file, say) runs once, since with the same calls it can only give
+    the same results. Each run is judged by the pool's thread that ran it, as soon as it ends.
+    ``outcomes()`` waits for the rest; ``close()`` (also on leaving a ``with``) stops what is left.
+    """
+
+    def __init__(self, checkers: list[FunctionChecker], submissions: list, rubric: Rubric,
+                 jobs: int, progress=None, pool=None) -> None:
+        """``pool``: a pool from ``start_sandbox`` to use (and leave open); by default one is
+        started here and closed with this run."""
+        self._plan = [(checker, checker.sandbox_calls()) for checker in checkers]
+        all_calls = [call for _, calls in self._plan for call in calls]
+        self._progress = progress
+        self._submissions = submissions
+        self._outcomes: dict[str, dict[str, Outcome]] = {}
+        runnable = [s for s in submissions if s.code]
+        for submission in submissions:
+            if not submission.code:
+                self._outcomes[submission.student] = {
+                    c.question.id: Outcome(MISSING, 0.0, "no .py file submitted") for c in checkers}
+        self._keys = {s.student: _code_key(s.code) for s in runnable}
+        unique: dict[tuple, Any] = {}
+        for submission in runnable:
+            unique.setdefault(self._keys[submission.student], submission)
+        self._judged: dict[tuple, dict[str, Outcome]] = {}
+        self._owns_pool = pool is None
+        self._pool = (pool or start_sandbox(rubric, jobs)) if unique else None
+        self._futures = {}
+        try:
+            for key, submission in sorted(unique.items(), key=lambda item: item[1].student):
+                future = self._pool.submit(list(submission.code), all_calls)
+                future.add_done_callback(lambda done, key=key: self._judge(key, done))
+                self._futures[key] = future
+        except BaseException:
+            self.close()
+            raise
+
+    def _judge(self, key: tuple, future) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return  # outcomes() raises the error
+        try:
+            self._judged[key] = _judge_run(self._plan, future.result())
+        finally:
+            if self._progress:
+                self._progress(1)
+
+    def outcomes(self) -> dict[str, dict[str, Outcome]]:
+        """Every student's outcome per function question, once all runs have ended."""
+        for key, future in self._futures.items():
+            run = future.result()
+            if key not in self._judged:  # its callback failed: judge here, raising what it raised
+                self._judged[key] = _judge_run(self._plan, run)
+        self.close()
+        for student, key in self._keys.items():
+            self._outcomes[student] = self._judged[key]
+        if self._progress:
+            for _ in range(len(self._submissions) - len(self._futures)):
+                self._progress(1)
+        return self._outcomes
+
+    def close(self) -> None:
+        """Stop the sandbox (queued runs are dropped, running ones end); idempotent."""
+        if self._pool is not None:
+            for future in self._futures.values():
+                future.cancel()
+            if self._owns_pool:
+                self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> CodeRun:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def start_sandbox(rubric: Rubric, jobs: int):
+    """A sandbox pool with the rubric's limits. Its workers start (import numpy) in the
+    background, so a caller can start it early and give it to ``CodeRun``."""
+    from ..sandbox import Limits, SandboxPool
+
+    settings = rubric.sandbox
+    limits = Limits(wall_time=settings.wall_time, call_time=settings.call_time,
+                    cpu_time=settings.cpu_time, memory_bytes=settings.memory_mb << 20,
+                    processes=settings.processes, output_bytes=max(1, settings.output_bytes))
+    return SandboxPool(jobs=jobs, limits=limits)
+
+
+def _code_key(paths: tuple[Path, ...]) -> tuple:
+    """Names and contents of a submission's code files; unreadable files make the key unique."""
+    parts = []
+    for path in paths:
+        try:
+            parts.append((path.name, path.read_bytes()))
+        except OSError:
+            parts.append((str(path), id(path)))
+    return tuple(parts)
+
+
+def _judge_run(plan, run) -> dict[str, Outcome]:
+    out: dict[str, Outcome] = {}
+    if run.load_status != "ok":
+        status = TIMEOUT if run.load_status == "timeout" else ERROR
+        for checker, _ in plan:
+            out[checker.question.id] = Outcome(status, 0.0, run.load_message or "your file could not be loaded")
+        return out
+    offset = 0
+    for checker, calls in plan:
+        results = run.results[offset:offset + len(calls)]
+        offset += len(calls)
+        out[checker.question.id] = checker.judge(results)
+    return out
