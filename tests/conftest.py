@@ -45,7 +45,7 @@ def write_rubric():
 @pytest.fixture
 def load_text(tmp_path):
     """``load_text(yaml_text, seed=None) -> Rubric``: write a rubric under tmp_path and load it."""
-    from grader.rubric import load_rubric
+    from grader.pipeline import load_rubric
 
     counter = iter(range(10_000))
 
@@ -59,7 +59,7 @@ def load_text(tmp_path):
 @pytest.fixture
 def prepared(load_text):
     """``prepared(yaml_text) -> (rubric, checkers)``: a rubric and its prepared checkers."""
-    from grader.grading import prepare
+    from grader.pipeline import prepare
 
     def build(yaml_text: str, seed: int | None = None):
         rubric = load_text(yaml_text, seed)
@@ -71,7 +71,7 @@ def prepared(load_text):
 @pytest.fixture(scope="session")
 def hw1():
     """The example rubric, loaded once (rubrics are frozen, so sharing is safe)."""
-    from grader.rubric import load_rubric
+    from grader.pipeline import load_rubric
 
     return load_rubric(HW1)
 
@@ -79,7 +79,7 @@ def hw1():
 @pytest.fixture(scope="session")
 def hw1_checkers(hw1):
     """hw1's prepared checkers, once per session (``check`` is pure, so sharing is safe)."""
-    from grader.grading import prepare
+    from grader.pipeline import prepare
 
     return prepare(hw1)
 
@@ -103,6 +103,6 @@ def written_hw1_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def written_hw1(written_hw1_path):
-    from grader.rubric import load_rubric
+    from grader.pipeline import load_rubric
 
     return load_rubric(written_hw1_path)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..checkers import Outcome
-from ..checkers.function import FunctionChecker
+from ..kinds import CodeKind
 from ..rubric import Rubric
-from ..verdict import ERROR, MISSING, TIMEOUT
+from ..verdict import ERROR, MISSING, TIMEOUT, Outcome
 
 
 class CodeRun:
@@ -20,11 +19,11 @@ class CodeRun:
     ``outcomes()`` waits for the rest; ``close()`` (also on leaving a ``with``) stops what is left.
     """
 
-    def __init__(self, checkers: list[FunctionChecker], submissions: list, rubric: Rubric,
+    def __init__(self, checkers: list[CodeKind], submissions: list, rubric: Rubric,
                  jobs: int, progress=None, pool=None) -> None:
         """``pool``: a pool from ``start_sandbox`` to use (and leave open); by default one is
         started here and closed with this run."""
-        self._plan = [(checker, checker.sandbox_calls()) for checker in checkers]
+        self._plan = [(checker, checker.calls()) for checker in checkers]
         all_calls = [call for _, calls in self._plan for call in calls]
         self._progress = progress
         self._submissions = submissions
@@ -52,20 +51,30 @@ class CodeRun:
             raise
 
     def _judge(self, key: tuple, future) -> None:
-        if future.cancelled() or future.exception() is not None:
-            return  # outcomes() raises the error
+        if future.cancelled():
+            return
         try:
-            self._judged[key] = _judge_run(self._plan, future.result())
+            self._judged[key] = self._judge_one(future)
         finally:
             if self._progress:
                 self._progress(1)
 
+    def _judge_one(self, future) -> dict[str, Outcome]:
+        """One run's outcomes; whatever goes wrong while running or judging it costs that
+        submission ``error`` rows, never the batch."""
+        try:
+            return _judge_run(self._plan, future.result())
+        except Exception as err:  # noqa: BLE001 - one submission's fault is that submission's rows
+            message = " ".join(str(err).split())[:200]
+            feedback = (f"the grader could not run this submission ({type(err).__name__}"
+                        f"{': ' + message if message else ''}); please tell your instructor")
+            return {checker.question.id: Outcome(ERROR, 0.0, feedback) for checker, _ in self._plan}
+
     def outcomes(self) -> dict[str, dict[str, Outcome]]:
         """Every student's outcome per function question, once all runs have ended."""
         for key, future in self._futures.items():
-            run = future.result()
-            if key not in self._judged:  # its callback failed: judge here, raising what it raised
-                self._judged[key] = _judge_run(self._plan, run)
+            if key not in self._judged:  # not judged by its callback (yet): judge it here
+                self._judged[key] = self._judge_one(future)
         self.close()
         for student, key in self._keys.items():
             self._outcomes[student] = self._judged[key]

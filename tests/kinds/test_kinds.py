@@ -10,19 +10,19 @@ import numpy as np
 import pytest
 
 from grader.answers.printing import to_plain
-from grader.checkers import Checker, Outcome, registry
-from grader.checkers.base import signatures_agree
-from grader.checkers.choice import ChoiceChecker, normalise
-from grader.checkers.expression import ExpressionChecker
-from grader.checkers.number import NumberChecker
-from grader.checkers.shape import ShapeChecker, split_shape
+from grader.kinds import Kind, Outcome, registry
+from grader.kinds.base import signatures_agree
+from grader.kinds.choice import ChoiceKind, normalise
+from grader.kinds.expression import ExpressionKind
+from grader.kinds.number import NumberKind
+from grader.kinds.shape import ShapeKind, split_shape
 from grader.sampling import generator, size_sets
 from grader.verdict import CORRECT, INCORRECT, INVALID, PARTIAL
 
 WRITTEN_KINDS = ("expression", "matrix_expression", "shape", "number", "choice")
 
 
-def one(prepared, body: str, qid: str = "q", seed: int | None = None) -> Checker:
+def one(prepared, body: str, qid: str = "q", seed: int | None = None) -> Kind:
     """The checker of a one-question rubric whose question body (indented 4) is ``body``."""
     lines = "\n".join("    " + line if line.strip() else line
                       for line in _dedent(body).splitlines())
@@ -37,21 +37,21 @@ def _dedent(text: str) -> str:
     return textwrap.dedent(text).strip("\n")
 
 
-def statuses(checker: Checker, answers) -> dict:
+def statuses(checker: Kind, answers) -> dict:
     return {repr(a): checker.check(a).status for a in answers}
 
 
 # -- registry -------------------------------------------------------------------------------------
 def test_registry_maps_every_written_kind_to_its_checker():
     kinds = registry()
-    assert kinds["expression"] is ExpressionChecker
-    assert kinds["matrix_expression"] is ExpressionChecker
-    assert kinds["shape"] is ShapeChecker
-    assert kinds["number"] is NumberChecker
-    assert kinds["choice"] is ChoiceChecker
+    assert kinds["expression"] is ExpressionKind
+    assert kinds["matrix_expression"] is ExpressionKind
+    assert kinds["shape"] is ShapeKind
+    assert kinds["number"] is NumberKind
+    assert kinds["choice"] is ChoiceKind
     for kind in WRITTEN_KINDS:
         assert kinds[kind].runs_code is False
-        assert kind in kinds[kind].kinds
+        assert kind in kinds[kind].names
 
 
 def test_outcome_partial_status_follows_the_fraction():

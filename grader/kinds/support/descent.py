@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from ..answers import SCALAR, AnswerError, Namespace, Symbol, gradient, infer_shape, parse
-from ..answers.intervals import Interval, IntervalSet
-from ..rubric import NAME, Strict, default
-from .number import number_value
-from .symbolic import QuestionError
+from ...answers import SCALAR, AnswerError, Namespace, Symbol, gradient, infer_shape, parse
+from ...answers.intervals import Interval, IntervalSet
+from ...errors import QuestionError
+from ...rubric import NAME, Strict, default
+from .numbers import number_value
 
 GREEK_DISPLAY = {"alpha": "α", "eta": "η", "beta": "β", "gamma": "γ", "lambda": "λ", "mu": "μ",
                  "tau": "τ", "epsilon": "ε"}

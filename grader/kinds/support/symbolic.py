@@ -12,24 +12,17 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..answers import (SCALAR, AnswerError, Expression, Function, Namespace, Node, Shape, Symbol,
-                       evaluate, gradient, infer_shape, parse, read, show)
-from ..answers.nodes import Name
-from ..rubric import GivenFunction, GivenValue, SymbolicQuestion
-from ..sampling import DEFAULT_DIM_RANGE, generator, size_sets, uniform
+from ...answers import (SCALAR, AnswerError, Expression, Function, Namespace, Node, Shape, Symbol,
+                        evaluate, gradient, infer_shape, parse, read, show)
+from ...answers.nodes import Name, walk
+from ...errors import QuestionError
+from ...rubric import GivenFunction, GivenValue, SymbolicQuestion
+from ...sampling import DEFAULT_DIM_RANGE, generator, size_sets, uniform
+from ...tolerance import within
 
 #: Candidate points drawn per point needed, so that points where the reference is undefined can
 #: be dropped ("redrawn") without a second pass.
 OVERDRAW = 4
-
-
-class QuestionError(Exception):
-    """A problem in a question's content (not its schema): names the field at fault."""
-
-    def __init__(self, field: tuple[str | int, ...], message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def build_namespace(question: SymbolicQuestion, allow_inf: bool = False) -> Namespace:
@@ -151,8 +144,7 @@ def _size(dim: Any, sizes: Mapping[str, int]) -> int:
 
 def agree(answer: np.ndarray, reference: np.ndarray, rtol: float, atol: float) -> np.ndarray:
     """Per sample point: True where every entry satisfies |a - r| <= atol + rtol·|r|."""
-    with np.errstate(all="ignore"):
-        close = np.abs(answer - reference) <= atol + rtol * np.abs(reference)
+    close = within(answer, reference, rtol, atol)
     return close.reshape(close.shape[0], -1).all(axis=1)
 
 
@@ -183,8 +175,6 @@ def point_description(batch: Batch, index: int, ns: Namespace, names: list[str] 
 
 def used_names(tree: Node) -> list[str]:
     """Symbol names a tree mentions, in order of first use."""
-    from ..answers.nodes import walk
-
     return list(dict.fromkeys(node.name for node in walk(tree) if isinstance(node, Name)))
 
 
@@ -196,6 +186,6 @@ def shape_of_reference(tree: Node, ns: Namespace, wrt: str | None, transpose: bo
     return (shape[1], shape[0]) if transpose else shape
 
 
-__all__ = ["Batch", "QuestionError", "agree", "build_namespace", "draw_batches",
+__all__ = ["Batch", "agree", "build_namespace", "draw_batches",
            "point_description", "read_reference", "reference_function", "shape_of_reference",
            "show", "used_names"]

@@ -14,11 +14,13 @@ import numpy as np
 from msgspec import Meta
 
 from ..answers import Namespace, Symbol, evaluate, gradient, show
-from ..rubric import Dim, QuestionBase, Rubric, Strict, Tolerance, convert, default, set_field
+from ..errors import QuestionError
+from ..rubric import Dim, QuestionBase, Rubric, Strict, convert, default, set_field
 from ..sampling import DEFAULT_DIM_RANGE, generator, size_sets
-from ..verdict import ERROR, INVALID, MISSING, TIMEOUT
-from .base import Checker, Outcome
-from .symbolic import QuestionError, read_reference
+from ..tolerance import Tolerance, allowed, within
+from ..verdict import ERROR, INVALID, TIMEOUT
+from .base import CodeKind, Outcome
+from .support.symbolic import read_reference
 
 #: Distinct size assignments the calls cycle through.
 SIZE_SETS = 3
@@ -73,13 +75,26 @@ class PreparedCall:
     sizes: Mapping[str, int]
 
 
-class FunctionChecker(Checker):
-    kinds = ("function",)
+class FunctionKind(CodeKind):
+    names = ("function",)
     Question = FunctionQuestion
-    runs_code = True
+    example = """
+    id: p.sigmoid_grad
+    kind: function
+    points: 4
+    prompt: "Write sigmoid_grad(x): the derivative of the sigmoid at x."
+    function: sigmoid_grad
+    args:
+      x: {domain: [-6, 6]}
+    gradient_of: "1/(1 + exp(-x))"
+    wrt: x
+    """
+    reference_fields = ("gradient_of",)
+    #: Code questions are answered by running code: their table is exercised by the sandbox tests.
+    cases = ()
 
-    def __init__(self, question: FunctionQuestion, rubric: Rubric):
-        super().__init__(question, rubric)
+    def __init__(self, question: FunctionQuestion, rubric: Rubric, params=None):
+        super().__init__(question, rubric, params)
         q = question
         self.tol = q.tolerance
         dims = {d for spec in q.args.values() for d in (spec.shape or ()) if isinstance(d, str)}
@@ -88,14 +103,14 @@ class FunctionChecker(Checker):
         sizes = size_sets(ranges, generator(rubric.seed, q.id, "sizes"), SIZE_SETS)
         reference = self._reference(q, rubric)
         rng = generator(rubric.seed, q.id, "calls")
-        self.calls: list[PreparedCall] = []
+        self.prepared_calls: list[PreparedCall] = []
         attempts = 0
-        while len(self.calls) < q.calls:
+        while len(self.prepared_calls) < q.calls:
             attempts += 1
             if attempts > 20 * q.calls:
                 raise QuestionError((), "the reference is undefined (or not finite) at almost "
                                         "every random input: check the domains")
-            chosen = sizes[len(self.calls) % len(sizes)]
+            chosen = sizes[len(self.prepared_calls) % len(sizes)]
             args = tuple(_draw(spec, chosen, rng) for spec in q.args.values())
             expected = np.asarray(reference(args, chosen), dtype=float)
             if np.all(np.isfinite(expected)):
@@ -104,12 +119,12 @@ class FunctionChecker(Checker):
                     if expected.size != int(np.prod(wanted)):
                         raise QuestionError(("returns",), f"the reference has shape {expected.shape}")
                     expected = expected.reshape(wanted)
-                self.calls.append(PreparedCall(args, expected, chosen))
+                self.prepared_calls.append(PreparedCall(args, expected, chosen))
         # Every call's expected values end to end, with the tolerance each may differ by: the
         # usual case (every call ok, every shape right) is then one vectorised comparison.
-        self._shapes = [call.expected.shape for call in self.calls]
-        self._expected = np.concatenate([call.expected.ravel() for call in self.calls])
-        self._allowed = self.tol.atol + self.tol.rtol * np.abs(self._expected)
+        self._shapes = [call.expected.shape for call in self.prepared_calls]
+        self._expected = np.concatenate([call.expected.ravel() for call in self.prepared_calls])
+        self._allowed = allowed(self._expected, self.tol.rtol, self.tol.atol)
 
     # -- references ----------------------------------------------------------------------------
     def _reference(self, q: FunctionQuestion, rubric: Rubric) -> Callable[[tuple, Mapping[str, int]], np.ndarray]:
@@ -148,25 +163,25 @@ class FunctionChecker(Checker):
         return value
 
     # -- checking ------------------------------------------------------------------------------
-    def sandbox_calls(self):
+    def calls(self) -> list:
         from ..sandbox import Call
 
         name = self.question.function_name
-        return [Call(name, call.args) for call in self.calls]
+        return [Call(name, call.args) for call in self.prepared_calls]
 
     def judge(self, results: Iterable[Any]) -> Outcome:
         """An outcome from the sandbox's results for this question's calls, in order."""
         results = list(results)
-        if len(results) == len(self.calls) and all(
+        if len(results) == len(self.prepared_calls) and all(
                 r.status == "ok" and r.value.shape == shape for r, shape in zip(results, self._shapes)):
             got = np.concatenate([r.value.ravel() for r in results])
             if np.all(np.abs(got - self._expected) <= self._allowed):
                 return Outcome.correct()
-        for index, (call, result) in enumerate(zip(self.calls, results)):
+        for index, (call, result) in enumerate(zip(self.prepared_calls, results)):
             if result.status == "ok":
                 value = result.value
                 if value.shape == call.expected.shape and np.all(
-                        np.abs(value - call.expected) <= self.tol.atol + self.tol.rtol * np.abs(call.expected)):
+                        within(value, call.expected, self.tol.rtol, self.tol.atol)):
                     continue
             where = f"call {index + 1} ({self.describe_args(call)})"
             if result.status == "timeout":
@@ -179,7 +194,7 @@ class FunctionChecker(Checker):
             if value.shape != call.expected.shape:
                 return Outcome.incorrect(f"{where}: returned shape {_shape(value.shape)}; "
                                          f"expected {_shape(call.expected.shape)}")
-            close = np.abs(value - call.expected) <= self.tol.atol + self.tol.rtol * np.abs(call.expected)
+            close = within(value, call.expected, self.tol.rtol, self.tol.atol)
             if not np.all(close):
                 bad = tuple(int(i) for i in np.argwhere(~close)[0])
                 entry = f" at index {bad if len(bad) > 1 else bad[0]}" if bad else ""
@@ -197,13 +212,10 @@ class FunctionChecker(Checker):
                 parts.append(f"{name} = {arg:.3g}")
         return ", ".join(parts)
 
-    def check(self, answer: Any) -> Outcome:
-        return Outcome(MISSING, 0.0, "this question is answered with code")
-
     def describe_answer(self) -> str:
         q = self.question
         source = q.reference or q.answer or f"gradient of {q.gradient_of} with respect to {q.wrt}"
-        return f"{q.function_name}({', '.join(q.args)}) vs {source}, {len(self.calls)} calls"
+        return f"{q.function_name}({', '.join(q.args)}) vs {source}, {len(self.prepared_calls)} calls"
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -227,10 +239,12 @@ def _python_reference(target: str, base_dir: Path) -> Callable[[tuple, Mapping[s
     if not path_text or not name:
         raise QuestionError(("reference",), "write the reference as path/to/file.py:function")
     path = Path(path_text)
-    candidates = [path] if path.is_absolute() else [base_dir / path, Path.cwd() / path, base_dir.parent / path]
-    found = next((p for p in candidates if p.is_file()), None)
-    if found is None:
-        raise QuestionError(("reference",), f"no file {path_text}")
+    # Only beside the rubric: a file of that name in the current folder (which may be the class
+    # folder, writable by students) must never become everyone's reference.
+    found = path if path.is_absolute() else base_dir / path
+    if not found.is_file():
+        raise QuestionError(("reference",), f"no file {path_text} (a reference path is relative to "
+                                            f"the rubric's folder, {base_dir})")
     module_name = f"_grader_reference_{abs(hash(str(found.resolve())))}"
     module = sys.modules.get(module_name)
     if module is None:

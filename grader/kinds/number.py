@@ -6,27 +6,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
-from ..answers import AnswerError, Namespace, evaluate, read
-from ..rubric import QuestionBase, Rubric, Tolerance, default
-from .base import Checker, Outcome, signatures_agree, wrong_type
-
-_NO_NAMES = Namespace()
-
-
-def number_value(text: Any, ns: Namespace = _NO_NAMES, params: dict[str, float] | None = None) -> float:
-    """The value of a numeric answer; AnswerError when it is not a single number."""
-    expression = read(str(text), ns)
-    if not expression.is_scalar:
-        raise AnswerError("expected a single number")
-    env = {k: np.array([v]) for k, v in (params or {}).items()}
-    with np.errstate(all="ignore"):
-        return float(evaluate(expression.tree, ns, env, {}, 1)[0])
+from ..answers import AnswerError
+from ..rubric import QuestionBase, Rubric, default
+from ..tolerance import Tolerance, within
+from .base import Case, Outcome, WrittenKind, signatures_agree, wrong_type
+from .support.numbers import number_value
 
 
 def close(value: float, reference: float, tol: Tolerance) -> bool:
-    return abs(value - reference) <= tol.atol + tol.rtol * abs(reference)
+    return bool(within(value, reference, tol.rtol, tol.atol))
 
 
 class NumberQuestion(QuestionBase, kw_only=True):
@@ -34,13 +22,25 @@ class NumberQuestion(QuestionBase, kw_only=True):
     tolerance: Tolerance = default(Tolerance)
 
 
-class NumberChecker(Checker):
-    kinds = ("number",)
+class NumberKind(WrittenKind):
+    names = ("number",)
     Question = NumberQuestion
+    example = """
+    id: q.value
+    kind: number
+    points: 2
+    prompt: "w2 after two steps"
+    answer: "175/2"
+    tolerance: {rtol: 1.0e-4}
+    """
+    reference_fields = ("answer",)
+    cases = (Case("87.5", "correct", 1.0), Case(r"\frac{175}{2}", "correct", 1.0),
+             Case("87.50001", "correct", 1.0), Case("88", "incorrect", 0.0),
+             Case("eighty", "invalid", 0.0))
 
-    def __init__(self, question: NumberQuestion, rubric: Rubric):
-        super().__init__(question, rubric)
-        self.reference = number_value(question.answer)
+    def __init__(self, question: NumberQuestion, rubric: Rubric, params=None):
+        super().__init__(question, rubric, params)
+        self.reference = self.read_field(("answer",), number_value, question.answer)
         self.tol = question.tolerance
 
     def check(self, answer: Any) -> Outcome:

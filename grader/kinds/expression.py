@@ -9,11 +9,12 @@ import numpy as np
 
 from ..answers import AnswerError, Expression, evaluate, infer_shape, parse, show
 from ..answers.printing import to_plain
+from ..errors import QuestionError
 from ..rubric import Layout, Rubric, SymbolicQuestion
-from .base import Checker, Outcome, signatures_agree, wrong_type
-from .symbolic import (Batch, QuestionError, agree, build_namespace, draw_batches,
-                       point_description, read_reference, reference_function, shape_of_reference,
-                       used_names)
+from ..tolerance import within
+from .base import Case, Outcome, WrittenKind, wrong_type
+from .support.symbolic import (Batch, agree, build_namespace, draw_batches, point_description,
+                               read_reference, reference_function, shape_of_reference, used_names)
 
 #: Size assignments drawn for a question with dimension names.
 SIZE_SETS = 3
@@ -35,16 +36,40 @@ class ExpressionQuestion(SymbolicQuestion, kw_only=True):
             raise ValueError(f"wrt: `{self.wrt}` is not one of the declared symbols")
 
 
-class ExpressionChecker(Checker):
-    kinds = ("expression", "matrix_expression")
+class ExpressionKind(WrittenKind):
+    names = ("expression", "matrix_expression")
     Question = ExpressionQuestion
+    example = """
+    id: q.quadratic
+    kind: matrix_expression
+    points: 6
+    prompt: "A is n x n, x and z are n x 1. Give the gradient of x^T (A x + z) with respect to x."
+    symbols:
+      A: {shape: [n, n]}
+      x: {shape: [n, 1]}
+      z: {shape: [n, 1]}
+    gradient_of: "x^T (A x + z)"
+    wrt: x
+    mistakes:
+      - answer: "2 A x + z"
+        feedback: "A is not symmetric: differentiate x^T A x one factor at a time."
+    """
+    reference_fields = ("gradient_of", "mistakes.0.answer")
+    cases = (Case("(A + A^T) x + z", "correct", 1.0), Case(r"(A + A^\top)x + z", "correct", 1.0),
+             Case("A x + A' x + z", "correct", 1.0), Case("2 A x + z", "incorrect", 0.0),
+             Case("x^T (A + A^T) + z^T", "incorrect", 0.0), Case("A x", "incorrect", 0.0),
+             Case("(A + A^T x + z", "invalid", 0.0))
 
-    def __init__(self, question: ExpressionQuestion, rubric: Rubric):
-        super().__init__(question, rubric)
+    def __init__(self, question: ExpressionQuestion, rubric: Rubric, params=None):
+        super().__init__(question, rubric, params)
         q = question
         self.ns = build_namespace(q)
         self.tol = q.tolerance
         transpose = q.layout == "numerator"
+        # `answer` is read even when `gradient_of` is the reference, so that a broken one is a
+        # located error rather than silently unused.
+        self.given_answer = (read_reference(q.answer, self.ns, ("answer",))
+                             if q.answer is not None else None)
         if q.gradient_of is not None:
             source = read_reference(q.gradient_of, self.ns, ("gradient_of",))
             if not source.is_scalar:
@@ -52,7 +77,7 @@ class ExpressionChecker(Checker):
                                     f"{show(source.shape)}")
             self.reference_tree, self.wrt = source.tree, q.wrt
         else:
-            self.reference_tree = read_reference(q.answer, self.ns, ("answer",)).tree
+            self.reference_tree = self.given_answer.tree
             self.wrt = None
         self.shape = shape_of_reference(self.reference_tree, self.ns, self.wrt, transpose)
         reference = reference_function(self.reference_tree, self.ns, self.wrt, transpose)
@@ -81,9 +106,6 @@ class ExpressionChecker(Checker):
         # Each batch's (rows, cols) comes first, so that a row vector and a column vector with
         # the same entries (x^T A and A^T x) are not grouped as one answer.
         return np.concatenate([np.r_[_rows_cols(v), v.reshape(-1)] for v in values])
-
-    def same_meaning(self, a: Any, b: Any) -> bool:
-        return signatures_agree(a, b, self.tol.rtol, self.tol.atol)
 
     # -- checking ------------------------------------------------------------------------------
     def check(self, answer: Any) -> Outcome:
@@ -154,8 +176,7 @@ class ExpressionChecker(Checker):
             return (f"your answer is undefined{place} (a division by zero or a logarithm or root "
                     "of a negative number?) where the expected answer is defined")
         if value.ndim == 2:
-            ok = np.abs(value - self.values[batch_index][point]) <= (
-                self.tol.atol + self.tol.rtol * np.abs(self.values[batch_index][point]))
+            ok = within(value, self.values[batch_index][point], self.tol.rtol, self.tol.atol)
             bad = np.argwhere(~ok)
             if len(bad):
                 row, col = (int(i) + 1 for i in bad[0])
@@ -168,8 +189,8 @@ class ExpressionChecker(Checker):
     def validate(self) -> list[tuple[tuple, str]]:
         problems: list[tuple[tuple, str]] = []
         q = self.question
-        if q.gradient_of is not None and q.answer is not None:
-            given = read_reference(q.answer, self.ns, ("answer",))
+        if q.gradient_of is not None and self.given_answer is not None:
+            given = self.given_answer
             if given.shape != self.shape:
                 problems.append((("answer",), f"has shape {show(given.shape)} but the gradient "
                                  f"of gradient_of has shape {show(self.shape)}"))

@@ -13,11 +13,12 @@ from msgspec import Meta
 
 from ..answers import AnswerError, Namespace, Symbol
 from ..answers.intervals import Interval, IntervalSet, parse_interval
-from ..rubric import NAME, QuestionBase, Rubric, Tolerance, default
+from ..errors import QuestionError
+from ..rubric import NAME, QuestionBase, Rubric, default
 from ..sampling import generator
-from .base import Checker, Outcome, signatures_agree, wrong_type
-from .descent import Descent, LossSpec, describe_number, display, param_value
-from .symbolic import QuestionError
+from ..tolerance import Tolerance, within
+from .base import Case, Outcome, WrittenKind, wrong_type
+from .support.descent import Descent, LossSpec, describe_number, display, param_value
 
 
 class IntervalQuestion(QuestionBase, kw_only=True):
@@ -35,12 +36,27 @@ class IntervalQuestion(QuestionBase, kw_only=True):
             raise ValueError("give exactly one of `answer` and `convergence_of`")
 
 
-class IntervalChecker(Checker):
-    kinds = ("interval",)
+class IntervalKind(WrittenKind):
+    names = ("interval",)
     Question = IntervalQuestion
+    example = """
+    id: q.converge_range
+    kind: interval
+    points: 5
+    prompt: "For which step sizes α does gradient descent on L(w) = (w x - y)^2 / 2 converge?"
+    variable: alpha
+    convergence_of:
+      loss: "(w x - y)^2 / 2"
+      variable: w
+      params: {x: 2, y: 100}
+    """
+    reference_fields = ("convergence_of.loss",)
+    cases = (Case("(0, 0.5)", "correct", 1.0), Case("0 < alpha < 1/2", "correct", 1.0),
+             Case("(0, 0.5]", "partial", 0.5), Case("(0, 1)", "incorrect", 0.0),
+             Case("(0, ", "invalid", 0.0))
 
-    def __init__(self, question: IntervalQuestion, rubric: Rubric):
-        super().__init__(question, rubric)
+    def __init__(self, question: IntervalQuestion, rubric: Rubric, params=None):
+        super().__init__(question, rubric, params)
         q = question
         raw_params = dict(q.convergence_of.params if q.convergence_of else {})
         raw_params.update(q.params)
@@ -87,7 +103,7 @@ class IntervalChecker(Checker):
     def close(self, a: float, b: float) -> bool:
         if math.isinf(a) or math.isinf(b):
             return a == b
-        return abs(a - b) <= self.tol.atol + self.tol.rtol * abs(b)
+        return bool(within(a, b, self.tol.rtol, self.tol.atol))
 
     def same_endpoints(self, a: IntervalSet, b: IntervalSet) -> bool:
         return len(a.parts) == len(b.parts) and all(
@@ -134,9 +150,6 @@ class IntervalChecker(Checker):
             return f"at {at} gradient descent {happens}, but your set leaves it out"
         return f"your set leaves out {at}, which it should include"
 
-    def same_meaning(self, a: Any, b: Any) -> bool:
-        return signatures_agree(a, b, self.tol.rtol, self.tol.atol)
-
     def describe_answer(self) -> str:
         return f"{self.question.variable} in {self.reference.show()}"
 
@@ -174,4 +187,4 @@ def _nice_between(a: float, b: float) -> float:
     return middle
 
 
-__all__ = ["Interval", "IntervalChecker", "IntervalQuestion"]
+__all__ = ["Interval", "IntervalKind", "IntervalQuestion"]

@@ -12,12 +12,12 @@ import pytest
 from grader.answers import Namespace, Symbol
 from grader.answers.errors import AnswerError
 from grader.answers.intervals import Interval, IntervalSet, parse_interval
-from grader.checkers.descent import Descent, LossSpec
-from grader.checkers.symbolic import QuestionError
-from grader.grading import prepare
-from grader.rubric import RubricError, load_rubric
+from grader.kinds.support.descent import Descent, LossSpec
+from grader.pipeline import prepare
+from grader.errors import RubricError
+from grader.pipeline import load_rubric
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def checkers_for(tmp_path: Path, questions: str) -> dict:

@@ -13,10 +13,11 @@ import numpy as np
 from msgspec import Meta
 
 from ..answers import AnswerError
-from ..rubric import NAME, QuestionBase, Rubric, Tolerance, default
-from .base import Checker, Outcome, signatures_agree
-from .descent import Descent, LossSpec, describe_number
-from .number import number_value
+from ..rubric import NAME, QuestionBase, Rubric, default
+from ..tolerance import Tolerance, within_all
+from .base import Case, Outcome, WrittenKind
+from .support.descent import Descent, LossSpec, describe_number
+from .support.numbers import number_value
 
 
 class IteratesQuestion(QuestionBase, kw_only=True):
@@ -30,17 +31,33 @@ class IteratesQuestion(QuestionBase, kw_only=True):
     tolerance: Tolerance = default(lambda: Tolerance(rtol=1.0e-4, atol=1.0e-6))
 
 
-class IteratesChecker(Checker):
-    kinds = ("gd_iterates",)
+class IteratesKind(WrittenKind):
+    names = ("gd_iterates",)
     Question = IteratesQuestion
+    example = """
+    id: q.iterates
+    kind: gd_iterates
+    points: 3
+    prompt: "L(w) = (2w - 100)^2 / 2, w0 = 0, α = 0.1: give w1, w2, w3."
+    loss: "(w x - y)^2 / 2"
+    variable: w
+    params: {x: 2, y: 100}
+    alpha: 0.1
+    start: 0
+    steps: 3
+    """
+    reference_fields = ("loss", "alpha")
+    cases = (Case(["20", "32", "39.2"], "correct", 1.0), Case("20, 32, 39.2", "correct", 1.0),
+             Case(["20", "30", "38"], "partial", 2 / 3), Case(["20", "32"], "partial", 2 / 3),
+             Case(["-20", "-32", "-39.2"], "incorrect", 0.0), Case("not a list", "invalid", 0.0))
 
-    def __init__(self, question: IteratesQuestion, rubric: Rubric):
-        super().__init__(question, rubric)
+    def __init__(self, question: IteratesQuestion, rubric: Rubric, params=None):
+        super().__init__(question, rubric, params)
         q = question
         spec = LossSpec(loss=q.loss, variable=q.variable, params=q.params)
         self.descent = Descent(spec, q.start)
         self.start = self.descent.point(q.start, ("start",))
-        self.alpha = number_value(q.alpha)
+        self.alpha = self.read_field(("alpha",), number_value, q.alpha)
         self.truth = self.descent.iterates(self.start, self.alpha, q.steps)
         self.tol = q.tolerance
         self.name = q.variable
@@ -120,7 +137,7 @@ class IteratesChecker(Checker):
         return sum(self.mark(values[1:])) > sum(self.mark(values[:steps]))
 
     def close(self, value: np.ndarray, expected: np.ndarray) -> bool:
-        return bool(np.all(np.abs(value - expected) <= self.tol.atol + self.tol.rtol * np.abs(expected)))
+        return within_all(value, expected, self.tol.rtol, self.tol.atol)
 
     def mark(self, values: list[np.ndarray | None]) -> list[bool]:
         """Per step: right or wrong (missing steps count as wrong)."""
@@ -153,9 +170,6 @@ class IteratesChecker(Checker):
         if values[k - 1] is None:
             return f"{name} is not right"
         return f"{name} does not follow from your {self.name}{k} = {_show(values[k - 1])}"
-
-    def same_meaning(self, a: Any, b: Any) -> bool:
-        return signatures_agree(a, b, self.tol.rtol, self.tol.atol)
 
     def validate(self) -> list[str]:
         if not np.all(np.isfinite(self.truth)):
@@ -193,4 +207,4 @@ def _signature(values: list[np.ndarray | None]) -> np.ndarray:
         if values else np.zeros(0)
 
 
-__all__ = ["IteratesChecker", "IteratesQuestion"]
+__all__ = ["IteratesKind", "IteratesQuestion"]

@@ -4,13 +4,12 @@ answers grouped by meaning, and nothing a student submits can stop the batch."""
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
-from grader.checkers import Outcome
-from grader.grading import answer_key, grade, prepare
-from grader.rubric import RubricError
+from grader.verdict import Outcome
+from grader.pipeline import answer_key, grade, prepare
+from grader.errors import RubricError
 from grader.submissions import Submission, find_submissions
 from grader.verdict import (CORRECT, ERROR, INCORRECT, INVALID, MISSING, PARTIAL, STATUSES,
                             TIMEOUT, Verdict)
@@ -292,7 +291,7 @@ def test_example_submissions(written, submissions_dir):
 
 # -- prepare and Verdict ---------------------------------------------------------------------------------
 def test_prepare_collects_every_bad_question(prepared, tmp_path, write_rubric):
-    from grader.rubric import load_rubric
+    from grader.pipeline import load_rubric
 
     path = write_rubric(tmp_path, """
         title: t

@@ -7,7 +7,7 @@ import unicodedata
 from typing import Any
 
 from ..rubric import QuestionBase, Rubric, default
-from .base import Checker, Outcome, wrong_type
+from .base import Case, Outcome, WrittenKind, wrong_type
 
 
 def normalise(text: str) -> str:
@@ -35,12 +35,24 @@ class ChoiceQuestion(QuestionBase, kw_only=True):
                 raise ValueError(f"{option!r} (in synonyms or partial) is not one of the options")
 
 
-class ChoiceChecker(Checker):
-    kinds = ("choice",)
+class ChoiceKind(WrittenKind):
+    names = ("choice",)
     Question = ChoiceQuestion
+    example = """
+    id: q.behaviour
+    kind: choice
+    points: 1
+    prompt: "What does gradient descent do at the largest step size?"
+    options: [converges, oscillates, diverges]
+    answer: oscillates
+    synonyms: {oscillates: [bounces]}
+    """
+    cases = (Case("oscillates", "correct", 1.0), Case(" Oscillates.", "correct", 1.0),
+             Case("bounces", "correct", 1.0), Case("diverges", "incorrect", 0.0),
+             Case("explodes", "invalid", 0.0))
 
-    def __init__(self, question: ChoiceQuestion, rubric: Rubric):
-        super().__init__(question, rubric)
+    def __init__(self, question: ChoiceQuestion, rubric: Rubric, params=None):
+        super().__init__(question, rubric, params)
         self.lookup: dict[str, str] = {}
         for option in question.options:
             self.lookup[normalise(option)] = option

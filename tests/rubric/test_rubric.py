@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from grader.grading import prepare
-from grader.rubric import DEFAULT_SEED, RubricError, load_rubric
+from grader.pipeline import prepare
+from grader.errors import RubricError
+from grader.pipeline import load_rubric
+from grader.rubric import DEFAULT_SEED
 
 HW1_IDS = [
     "q1.sigmoid", "q1.softmax_diag", "q1.softmax_offdiag", "q1.softmax_jacobian", "q1.softplus",

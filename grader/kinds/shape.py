@@ -12,8 +12,8 @@ import numpy as np
 from ..answers import AnswerError, Namespace, Symbol, evaluate, read
 from ..rubric import Dim, QuestionBase, Rubric, at, default, set_field
 from ..sampling import generator
-from .base import Checker, Outcome, wrong_type
-from .symbolic import QuestionError
+from ..errors import QuestionError
+from .base import Case, Outcome, WrittenKind, wrong_type
 
 _SEPARATOR = re.compile(r"\s*(?:\\times|×|✕|⨯|-?\s*\bby\b\s*-?|,)\s*|(?<=[\w)\s])\s*[xX]\s*(?=[\w(\s])")
 _WRAPPERS = re.compile(r"^\s*(?:\\left)?\s*(?:[\(\[{]|\\\{)\s*(.*?)\s*(?:\\right)?\s*(?:[\)\]}]|\\\})\s*$", re.S)
@@ -73,12 +73,22 @@ def _split_outside_parens(text: str) -> list[str]:
     return pieces
 
 
-class ShapeChecker(Checker):
-    kinds = ("shape",)
+class ShapeKind(WrittenKind):
+    names = ("shape",)
     Question = ShapeQuestion
+    example = """
+    id: q.gradient_shape
+    kind: shape
+    points: 1
+    prompt: "What is the shape of the gradient with respect to x (x is n x 1)?"
+    answer: [n, 1]
+    """
+    cases = (Case("n x 1", "correct", 1.0), Case("(n, 1)", "correct", 1.0),
+             Case(["n", 1], "correct", 1.0), Case("1 x n", "incorrect", 0.0),
+             Case("n x n", "incorrect", 0.0), Case("column", "invalid", 0.0))
 
-    def __init__(self, question: ShapeQuestion, rubric: Rubric):
-        super().__init__(question, rubric)
+    def __init__(self, question: ShapeQuestion, rubric: Rubric, params=None):
+        super().__init__(question, rubric, params)
         # Dimension names used by the reference sizes (``n*m`` uses n and m) and declared ones.
         used = {name for d in question.answer if isinstance(d, str) for name in _NAME.findall(d)}
         names = sorted(used | set(question.dims))

@@ -1,0 +1,80 @@
+"""``grader grade`` (a whole class, for the instructor) and ``grader check`` (one submission,
+for a student before the deadline)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from . import fail, main, render
+from ..errors import RubricError, UnusableInput
+from ..verdict import CORRECT
+
+
+def usable_cpus() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+@main.command()
+@click.argument("rubric", type=click.Path(dir_okay=False))
+@click.argument("submissions", type=click.Path(file_okay=False))
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
+              help="Folder for details.csv, grades.csv and the reports (replaced as a whole).")
+@click.option("--jobs", "-j", default=None, type=click.IntRange(1, 64),
+              help="Parallel sandbox workers for programming questions [default: one more than "
+                   "the number of CPUs, since each worker spends part of its time waiting].")
+@click.option("--seed", type=int, default=None, help="Override the rubric's seed.")
+@click.option("--roster", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="CSV of students: those without a submission are listed as missing.")
+def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: int | None,
+          roster: str | None) -> None:
+    """Grade every submission in SUBMISSIONS against RUBRIC and write the reports to OUTDIR."""
+    from ..pipeline import grade_class
+
+    try:
+        result = grade_class(rubric, submissions, outdir, jobs=jobs or usable_cpus() + 1,
+                             seed=seed, roster=roster, progress=render.Progress)
+    except RubricError as err:
+        fail(err.problems)
+    except UnusableInput as err:
+        fail(str(err))
+    from .. import report
+
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    render.class_summary(report.summary_table(result.table, result.meta),
+                         report.lowest_questions(result.table, result.meta), result.count, outdir)
+
+
+@main.command()
+@click.argument("rubric", type=click.Path(dir_okay=False))
+@click.argument("submission", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list (the fields of details.csv).")
+@click.option("--seed", type=int, default=None, help="Override the rubric's seed.")
+def check(rubric: str, submission: str, as_json: bool, seed: int | None) -> None:
+    """Check one SUBMISSION (a .yaml or .py file, or a student's folder) before handing it in.
+
+    Exit status: 0 when every question is correct, 1 when any is not, 2 when the input is unusable.
+    """
+    from ..pipeline import check_submission
+
+    try:
+        loaded, verdicts = check_submission(rubric, submission, seed)
+    except RubricError as err:
+        fail(err.problems)
+    except UnusableInput as err:
+        fail(str(err))
+    if as_json:
+        fields = ("student", "question", "score", "max_score", "status", "feedback")
+        click.echo(json.dumps([{f: getattr(v, f) for f in fields} for v in verdicts],
+                              ensure_ascii=False, indent=2))
+    else:
+        render.verdict_lines(verdicts, {q.id: q.prompt for q in loaded.questions}, loaded.max_total)
+    sys.exit(0 if all(v.status == CORRECT for v in verdicts) else 1)

@@ -1,0 +1,357 @@
+"""``grader grade`` and ``grader check`` from top to bottom.
+
+    STEPS: load → prepare → read submissions → start code runs → check written answers
+           → tidy table → write outputs
+
+``grade_class`` reads as that list and owns every background process it starts (the plotting
+process, the forked submission reader, the sandbox workers): each is started in one place and
+stopped in its ``finally``. ``grade`` is the grading core the commands share: each distinct
+answer text to a question is checked once, however many students gave it, wrong answers are
+grouped by meaning, and each student's code runs once. The result never depends on ``jobs``.
+
+Nothing here renders anything; the CLI turns the results into text.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from .errors import QuestionError, RubricError, UnusableInput
+from .kinds import Kind, registry, schemas
+from .rubric import Rubric
+from .rubric import load_rubric as _load_rubric
+from .submissions import Submission, is_blank
+from .verdict import ERROR, MISSING, WRONG_STATUSES, Outcome, Verdict
+
+STEPS = ("load", "prepare", "read submissions", "start code runs", "check written answers",
+         "tidy table", "write outputs")
+
+#: Called once per unit of work done (a written question checked, a student's code judged, a
+#: student's rows built), with what kind of unit it was; for progress bars.
+Progress = Callable[[int], None]
+
+
+# -- load and prepare --------------------------------------------------------------------------
+def load_rubric(path: str | Path, seed: int | None = None) -> Rubric:
+    """Read and validate a rubric with every registered kind's schema; RubricError if unusable."""
+    return _load_rubric(path, schemas(), seed)
+
+
+def prepare(rubric: Rubric) -> dict[str, Kind]:
+    """Each question prepared once per batch (sample points, reference values); RubricError
+    listing every question whose content (reference, givens, mistakes) is unusable."""
+    kinds = registry()
+    prepared: dict[str, Kind] = {}
+    problems: list[str] = []
+    for question in rubric.questions:
+        try:
+            prepared[question.id] = kinds[question.kind].prepare(question, rubric)
+        except QuestionError as err:
+            problems.append(f"{rubric.where(question.id, *err.field)}: {err.message}")
+    if problems:
+        raise RubricError(problems)
+    return prepared
+
+
+def load(path: str | Path, seed: int | None = None) -> tuple[Rubric, dict[str, Kind]]:
+    """``load_rubric`` then ``prepare``."""
+    rubric = load_rubric(path, seed)
+    return rubric, prepare(rubric)
+
+
+def validate(rubric: Rubric, prepared: Mapping[str, Kind]) -> list[str]:
+    """Every problem the kinds find beyond the schema, as ``file:line: field: message``."""
+    problems = []
+    for question in rubric.questions:
+        for problem in prepared[question.id].validate():
+            fields, message = problem if isinstance(problem, tuple) else ((), problem)
+            problems.append(f"{rubric.where(question.id, *fields)}: {message}")
+    return problems
+
+
+# -- the whole class -----------------------------------------------------------------------------
+@dataclass
+class ClassResult:
+    """What ``grade_class`` did, for the CLI to show: the tidy table and what to warn about."""
+
+    rubric: Rubric
+    table: Any
+    meta: Any
+    count: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Path, *,
+                jobs: int, seed: int | None = None, roster: str | Path | None = None,
+                progress: Callable[[Rubric, Mapping[str, Kind], list[Submission]], Any] | None = None
+                ) -> ClassResult:
+    """Grade every submission in ``directory`` and write OUTDIR; the steps of ``STEPS``.
+
+    ``progress(rubric, prepared, submissions)`` may return a context manager that yields a
+    ``Progress`` callable (the CLI's progress bar). Raises RubricError (unusable rubric) or
+    UnusableInput (no such folder, a bad roster, an OUTDIR that must not be replaced).
+    """
+    from .plots import Plotter
+    from .submissions import find_submissions_in_background
+
+    with ExitStack() as background:
+        # Started first, before the heavy imports: matplotlib loads and the submission files are
+        # read in other processes (on the other core) while this one prepares the rubric.
+        plotter = Plotter()
+        background.callback(plotter.close)
+        submissions_ready = find_submissions_in_background(directory)
+
+        # load, prepare
+        rubric, prepared = load(rubric_path, seed)
+
+        # start code runs (the workers import numpy while the submissions are still being read)
+        sandbox = None
+        if any(kind.runs_code for kind in prepared.values()):
+            from .coderun import start_sandbox
+
+            sandbox = start_sandbox(rubric, jobs)
+            background.callback(sandbox.close)
+        else:
+            _import_reports()  # pandas, imported while the submissions are read
+
+        # read submissions
+        try:
+            submissions = submissions_ready()
+        except FileNotFoundError as err:
+            raise UnusableInput(str(err)) from None
+        roster_frame, warnings = None, []
+        if roster:  # read before grading, so that a bad roster fails at once
+            try:
+                roster_frame, warnings = _import_reports().read_roster(Path(roster))
+            except ValueError as err:
+                raise UnusableInput(f"roster: {err}") from None
+
+        # check written answers while the code runs (pandas imports meanwhile), judge the code
+        bar = progress(rubric, prepared, submissions) if progress else None
+        with (bar if bar is not None else ExitStack()) as tick:
+            graded = grade(rubric, submissions, prepared, jobs=jobs, progress=tick,
+                              meanwhile=_import_reports, sandbox=sandbox)
+        reports = _import_reports()
+
+        # tidy table
+        meta = reports.ReportMeta(
+            title=rubric.title,
+            questions=tuple(reports.QuestionInfo(q.id, float(q.points), q.kind)
+                            for q in rubric.questions),
+            seed=rubric.seed, rubric=str(rubric_path))
+        table = reports.verdict_table(graded, meta)
+        if roster_frame is not None:
+            table, more = reports.apply_roster(table, meta, roster_frame)
+            warnings += more
+
+        # write outputs
+        try:
+            reports.write_outdir(table, meta, Path(outdir), roster_frame, plotter)
+        except reports.UnsafeOutputDirError as err:
+            raise UnusableInput(str(err)) from None
+    return ClassResult(rubric, table, meta, len(submissions), warnings)
+
+
+def _import_reports():
+    """The reports package (it imports pandas, about 0.3 s: done while other work waits)."""
+    from . import report as reports
+
+    return reports
+
+
+def check_submission(rubric_path: str | Path, path: str | Path,
+                     seed: int | None = None) -> tuple[Rubric, list[Verdict]]:
+    """One student's self-check: load, prepare, read the submission, check it."""
+    from .submissions import load_submission
+
+    rubric, prepared = load(rubric_path, seed)
+    try:
+        submission = load_submission(path)
+    except FileNotFoundError as err:
+        raise UnusableInput(str(err)) from None
+    return rubric, grade(rubric, [submission], prepared)
+
+
+# -- the grading core ----------------------------------------------------------------------------
+def answer_key(value: Any) -> str:
+    """Identical answers share a key, so each is checked once."""
+    if isinstance(value, str):
+        return value.strip()
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass
+class _Judged:
+    outcome: Outcome
+    group: str = ""
+
+
+def grade(rubric: Rubric, submissions: Iterable[Submission],
+             prepared: Mapping[str, Kind] | None = None, jobs: int = 1,
+             progress: Progress | None = None, meanwhile: Callable[[], Any] | None = None,
+             sandbox: Any = None) -> list[Verdict]:
+    """Verdicts for every student × question, sorted by student then rubric order.
+
+    Student code starts running in the sandbox first; the written answers are checked (and
+    ``meanwhile`` is called, for the caller's own preparations) while it runs. ``sandbox``: a
+    pool from ``coderun.start_sandbox`` started earlier (the caller closes it).
+    """
+    prepared = prepared if prepared is not None else prepare(rubric)
+    submissions = sorted(submissions, key=lambda s: s.student)
+    coded = [q for q in rubric.questions if prepared[q.id].runs_code]
+    if not coded:
+        if meanwhile:
+            meanwhile()
+        return _rows(rubric, submissions, prepared, progress, {})
+
+    import gc
+
+    from .coderun import CodeRun
+
+    # Everything alive now (modules, the rubric, the submissions) lives until the end: frozen,
+    # the collector stops re-scanning it each time the sandbox's results trigger a collection.
+    gc.freeze()
+    # This thread stays busy (checking answers, importing) while the sandbox's threads wait for
+    # children; a short switch interval lets them take the GIL back within half a millisecond.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, 0.0005))
+    try:
+        with CodeRun([prepared[q.id] for q in coded], submissions, rubric, jobs, progress,
+                     pool=sandbox) as code:
+            written = _check_written(rubric, submissions, prepared, progress)
+            if meanwhile:
+                meanwhile()
+            return _rows(rubric, submissions, prepared, progress, code.outcomes(), written)
+    finally:
+        sys.setswitchinterval(interval)
+        gc.unfreeze()
+
+
+def _check_written(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],
+                   progress: Progress | None) -> dict[str, dict[str, _Judged]]:
+    """Each distinct answer to each written question, checked once and grouped."""
+    judged: dict[str, dict[str, _Judged]] = {}
+    for question in rubric.questions:
+        kind = prepared[question.id]
+        if kind.runs_code:
+            continue
+        keys: dict[str, Any] = {}
+        for submission in submissions:
+            value = submission.answers.get(question.id)
+            if not submission.problem and not is_blank(value):
+                keys.setdefault(answer_key(value), value)
+        table = {key: _Judged(_safe_check(kind, value)) for key, value in sorted(keys.items())}
+        _group(kind, question.id, table)
+        judged[question.id] = table
+        if progress:
+            progress(0)
+    return judged
+
+
+def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],
+          progress: Progress | None, code_outcomes: Mapping[str, Mapping[str, Outcome]],
+          judged: dict[str, dict[str, _Judged]] | None = None) -> list[Verdict]:
+    """The verdicts, from the checked written answers and the code's outcomes."""
+    if judged is None:
+        judged = _check_written(rubric, submissions, prepared, progress)
+    rows_out: list[Verdict] = []
+    known = {q.id for q in rubric.questions}
+    for submission in submissions:
+        unknown = sorted(set(submission.answers) - known)
+        rows = []
+        for question in rubric.questions:
+            kind = prepared[question.id]
+            value = submission.answers.get(question.id)
+            if kind.runs_code:
+                outcome, group = code_outcomes[submission.student][question.id], ""
+                answer = ""
+            elif submission.problem:
+                outcome, group, answer = Outcome.invalid(submission.problem), "", ""
+            elif is_blank(value):
+                outcome, group, answer = Outcome(MISSING, 0.0, "no answer"), "", ""
+            else:
+                entry = judged[question.id][answer_key(value)]
+                outcome, group, answer = entry.outcome, entry.group, _shown(value)
+            rows.append(_verdict(submission.student, question.id, question.points, outcome,
+                                 answer, group))
+        if unknown:
+            rows = _note_unknown(rows, unknown)
+        rows_out.extend(rows)
+        if progress:
+            progress(1)
+    return rows_out
+
+
+def _safe_check(kind: Kind, value: Any) -> Outcome:
+    """One answer that breaks a kind costs that answer an ``error``, never the batch."""
+    try:
+        return kind.check(value)
+    except RecursionError:
+        return Outcome.invalid("the answer is nested too deeply")
+    except Exception as err:  # noqa: BLE001 - the batch must go on; the message says what broke
+        return Outcome(ERROR, 0.0, f"the grader could not check this answer ({type(err).__name__}); "
+                                   "please tell your instructor")
+
+
+def _group(kind: Kind, question_id: str, table: dict[str, _Judged]) -> None:
+    """Give answers that agree at the sample points one group key (in sorted-text order, so the
+    keys do not depend on who submitted first)."""
+    representatives: list[tuple[str, Any]] = []
+    for entry in table.values():
+        outcome = entry.outcome
+        if outcome.status not in WRONG_STATUSES or outcome.signature is None:
+            continue
+        for group, signature in representatives:
+            if kind.same_meaning(outcome.signature, signature):
+                entry.group = group
+                break
+        else:
+            entry.group = f"{question_id}#{len(representatives) + 1}"
+            representatives.append((entry.group, outcome.signature))
+
+
+def _shown(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _verdict(student: str, question: str, points: float, outcome: Outcome, answer: str,
+             group: str) -> Verdict:
+    score = round(points * max(0.0, min(1.0, outcome.fraction)), 6)
+    return Verdict(student=student, question=question, score=score, max_score=points,
+                   status=outcome.status, feedback=outcome.feedback, answer=answer, group=group,
+                   mistake=outcome.mistake)
+
+
+def _note_unknown(rows: list[Verdict], unknown: list[str]) -> list[Verdict]:
+    """Say which answered ids the rubric does not know, on the row of the id it most likely
+    misspells (``q1.sigmod`` → q1.sigmoid), or on the first row when none is close."""
+    import difflib
+
+    ids = [row.question for row in rows]
+    notes: dict[int, list[str]] = {}
+    for name in unknown:
+        close = difflib.get_close_matches(name, ids, n=1, cutoff=0.6)
+        if close:
+            index = ids.index(close[0])
+            notes.setdefault(index, []).append(f"your file has an answer under `{name}`, which "
+                                               f"this assignment does not have: did you mean "
+                                               f"`{close[0]}`?")
+        else:
+            notes.setdefault(0, []).append(f"your file answers `{name}`, which this "
+                                           "assignment does not have (check the id)")
+    out = list(rows)
+    for index, extra in notes.items():
+        row = out[index]
+        feedback = "; ".join(([row.feedback] if row.feedback else []) + extra)
+        out[index] = Verdict(row.student, row.question, row.score, row.max_score, row.status,
+                             feedback, row.answer, row.group, row.mistake)
+    return out
+
+
+__all__ = ["STEPS", "ClassResult", "answer_key", "check_submission", "grade_class", "load",
+           "grade", "load_rubric", "prepare", "validate"]

@@ -1,0 +1,21 @@
+"""YAML → validated rubric objects: the schema (``schema``), YAML with line numbers
+(``yamlload``), author-facing messages (``messages``) and loading (``load``). Errors name the
+file, line and field:
+
+    rubrics/hw1.yaml:42: questions[3].tolerance.rtol: must be a positive number
+
+This package imports no question kind: ``load_rubric`` is given the kinds' schemas.
+"""
+
+from ..errors import RubricError
+from .load import Rubric, load_rubric
+from .schema import (DEFAULT_SEED, ID_PATTERN, NAME, NAME_PATTERN, Dim, GivenFunction, GivenValue,
+                     Layout, Mistake, QuestionBase, RubricHeader, SandboxSettings, Strict, SymbolicQuestion,
+                     SymbolSpec, Tolerance, at, convert, default, set_field)
+
+__all__ = [
+    "DEFAULT_SEED", "Dim", "GivenFunction", "GivenValue", "ID_PATTERN", "Layout", "Mistake", "NAME",
+    "NAME_PATTERN", "QuestionBase", "Rubric", "RubricError", "RubricHeader", "SandboxSettings",
+    "Strict", "SymbolSpec", "SymbolicQuestion", "Tolerance", "at", "convert", "default",
+    "load_rubric", "set_field",
+]

@@ -1,0 +1,117 @@
+"""Reading a rubric file: YAML with line numbers → header → one struct per question, by kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import msgspec
+import yaml
+
+from ..errors import RubricError
+from .messages import describe, field_path, line_of
+from .schema import QuestionBase, RubricHeader, SandboxSettings
+from .yamlload import load_with_lines
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A validated rubric: its questions (one schema struct each, by kind) and settings."""
+
+    title: str
+    seed: int
+    questions: tuple[QuestionBase, ...]
+    sandbox: SandboxSettings
+    path: Path
+    description: str = ""
+    #: YAML line of each field path, for messages about questions found after validation.
+    lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def where(self, question_id: str, *fields: str | int) -> str:
+        """``file:line: questions[i].field`` for a problem found in a question's content."""
+        index = next(i for i, q in enumerate(self.questions) if q.id == question_id)
+        path = ("questions", index, *fields)
+        return f"{self.path}:{line_of(self.lines, path)}: {field_path(path)}"
+
+    def question(self, question_id: str) -> QuestionBase:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+    @property
+    def max_total(self) -> float:
+        return sum(q.points for q in self.questions)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+
+def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
+                seed: int | None = None) -> Rubric:
+    """Read and validate a rubric file; raise RubricError with every problem found.
+
+    ``kinds`` maps each question kind's name to its schema struct (``grader.kinds.schemas()``);
+    the rubric package knows no kind itself. ``grader.pipeline.load_rubric`` passes them in.
+    """
+    path = Path(path)
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RubricError([f"{shown}: no such file"]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise RubricError([f"{shown}: cannot read: {err}"]) from None
+    try:
+        data, lines = load_with_lines(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{shown}:{mark.line + 1}" if mark else shown
+        problem = getattr(err, "problem", None) or str(err)
+        raise RubricError([f"{where}: not valid YAML: {problem}"]) from None
+    if not isinstance(data, dict):
+        raise RubricError([f"{shown}:1: a rubric is a mapping with title and questions"])
+
+    # The schema check stops at its first error; missing top-level fields are listed first so
+    # that an author sees them together with it.
+    problems = [f"{shown}:1: {name}: required field is missing"
+                for name in ("title", "questions") if name not in data]
+    try:
+        header = msgspec.convert({"title": "", "questions": [{}], **data}, RubricHeader, strict=False)
+    except msgspec.ValidationError as err:
+        problems.append(describe(err, (), lines, shown))
+    if problems:
+        raise RubricError(problems)
+
+    questions: list[QuestionBase] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(header.questions):
+        where = ("questions", index)
+        if not isinstance(raw, dict):
+            problems.append(f"{shown}:{line_of(lines, where)}: questions[{index}]: must be a mapping")
+            continue
+        kind = raw.get("kind")
+        if kind not in kinds:
+            known = ", ".join(sorted(kinds))
+            message = "missing field `kind`" if kind is None else f"unknown kind {kind!r}"
+            problems.append(f"{shown}:{line_of(lines, where + ('kind',))}: questions[{index}].kind: "
+                            f"{message} (known kinds: {known})")
+            continue
+        try:
+            question = msgspec.convert(raw, kinds[kind], strict=False)
+        except msgspec.ValidationError as err:
+            problems.append(describe(err, where, lines, shown))
+            continue
+        if question.id in seen:
+            problems.append(f"{shown}:{line_of(lines, where + ('id',))}: questions[{index}].id: "
+                            f"duplicate id {question.id!r} (also questions[{seen[question.id]}])")
+            continue
+        seen[question.id] = index
+        questions.append(question)
+    if problems:
+        raise RubricError(problems)
+    return Rubric(title=header.title, seed=header.seed if seed is None else seed,
+                  questions=tuple(questions), sandbox=header.sandbox, path=path,
+                  description=header.description, lines=lines)

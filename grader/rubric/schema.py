@@ -1,0 +1,175 @@
+"""The rubric's schema: msgspec structs for the fields every rubric and many kinds share
+(symbols, givens, mistakes, sandbox settings). Each question kind declares its own struct in its
+module under ``grader/kinds``, built on ``QuestionBase`` or ``SymbolicQuestion``.
+
+msgspec validates types and bounds, and it imports and builds in milliseconds, which keeps
+`grader check` quick from a cold start.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+import msgspec
+from msgspec import Meta
+
+from ..errors import RubricError
+from ..tolerance import Tolerance
+from .messages import AT, split_validation_error
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.]+$")
+NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+NAME = Annotated[str, Meta(pattern=NAME_PATTERN.pattern)]
+DEFAULT_SEED = 2022
+Dim = Union[int, str]
+Layout = Literal["denominator", "numerator"]
+def default(factory: Any) -> Any:
+    """A field default built fresh for every rubric (a dict, a list, a Tolerance...)."""
+    return msgspec.field(default_factory=factory)
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Unknown fields are errors: a misspelt ``tolerence`` must not be silently ignored."""
+
+
+def at(*path: str | int) -> str:
+    """Prefix for a ValueError message raised in ``__post_init__``: the field it is about."""
+    return AT + ".".join(map(str, path)) + AT
+
+
+def convert(raw: Any, kind: type, *path: str | int) -> Any:
+    """``raw`` validated as ``kind`` inside a struct's own check, errors keeping their path."""
+    try:
+        return msgspec.convert(raw, kind, strict=False)
+    except msgspec.ValidationError as err:
+        message, inner = split_validation_error(str(err), name_field=False)
+        raise ValueError(at(*path, *inner) + message) from None
+
+
+def set_field(struct: Any, name: str, value: Any) -> None:
+    """Store a normalised value on a frozen struct while it checks itself."""
+    msgspec.structs.force_setattr(struct, name, value)
+
+
+class SymbolSpec(Strict, kw_only=True):
+    """A name an answer may use: a real scalar, or a matrix when ``shape`` is given."""
+
+    domain: tuple[float, float] | None = None
+    positive: bool = False
+    shape: tuple[Dim, Dim] | None = None
+    aliases: tuple[str, ...] = ()
+    #: A name for the identity matrix of this size (``I: {identity: n}``).
+    identity: Dim | None = None
+
+    def __post_init__(self) -> None:
+        if self.domain is not None and not self.domain[0] < self.domain[1]:
+            raise ValueError("domain must be [low, high] with low < high")
+        if self.positive and self.domain is not None and self.domain[0] < 0:
+            raise ValueError("a positive symbol needs a domain with low >= 0")
+        for dim in self.shape or ():
+            _check_dim(dim)
+
+    def bounds(self) -> tuple[float, float]:
+        """The sampling domain, with defaults: [-5, 5], or [0.1, 5] for a positive symbol."""
+        if self.domain is not None:
+            low, high = self.domain
+            return (max(low, 1e-3), high) if self.positive else (low, high)
+        return (0.1, 5.0) if self.positive else (-5.0, 5.0)
+
+
+class GivenFunction(Strict, kw_only=True):
+    args: Annotated[tuple[str, ...], Meta(min_length=1)]
+    value: str
+    aliases: tuple[str, ...] = ()
+
+
+class GivenValue(Strict, kw_only=True):
+    value: str
+    aliases: tuple[str, ...] = ()
+
+
+class Mistake(Strict, kw_only=True):
+    answer: Any
+    feedback: str
+    score: Annotated[float, Meta(ge=0, le=1)] = 0.0
+    #: A short label for reports; defaults to the mistake's answer text.
+    label: str = ""
+
+
+class QuestionBase(Strict, kw_only=True):
+    """Fields every question has. Kinds add their own in their checker module."""
+
+    id: Annotated[str, Meta(pattern=ID_PATTERN.pattern)]
+    kind: str
+    points: Annotated[float, Meta(gt=0)]
+    prompt: str = ""
+
+
+class SymbolicQuestion(QuestionBase, kw_only=True):
+    """The shared fields of questions answered with expressions over declared symbols."""
+
+    symbols: dict[str, Any] = default(dict)
+    dims: dict[str, tuple[int, int]] = default(dict)
+    given: dict[str, Any] = default(dict)
+    tolerance: Tolerance = default(Tolerance)
+    samples: Annotated[int, Meta(ge=1, le=10_000)] = 24
+    mistakes: tuple[Mistake, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Entries of a mapping are converted here so that an error names its key (symbols.A).
+        set_field(self, "symbols", {name: convert(spec if spec is not None else {}, SymbolSpec, "symbols", name)
+                                    for name, spec in self.symbols.items()})
+        given = {}
+        for name, spec in self.given.items():
+            if isinstance(spec, dict):
+                kind = GivenFunction if "args" in spec else GivenValue
+                given[name] = convert(spec, kind, "given", name)
+            elif isinstance(spec, (str, int, float)) and not isinstance(spec, bool):
+                given[name] = str(spec)
+            else:
+                raise ValueError(at("given", name) + "must be an expression, or {args: [...], value: ...}")
+        set_field(self, "given", given)
+        for name in [*self.symbols, *self.given]:
+            if not NAME_PATTERN.match(str(name)):
+                raise ValueError(f"`{name}` is not a usable name (letters, digits, '_')")
+        clash = set(self.symbols) & set(self.given)
+        if clash:
+            raise ValueError(f"{sorted(clash)} declared both as symbols and as given")
+        for dim, (low, high) in self.dims.items():
+            if not 1 <= low <= high <= 64:
+                raise ValueError(f"dims.{dim}: must be [low, high] with 1 <= low <= high <= 64")
+
+
+def _check_dim(dim: Dim) -> None:
+    if isinstance(dim, int):
+        if dim < 1:
+            raise ValueError("sizes must be positive")
+    elif not NAME_PATTERN.match(str(dim)):
+        raise ValueError(f"size `{dim}` must be a whole number or a dimension name")
+
+
+class SandboxSettings(Strict, kw_only=True):
+    """Limits for running student code (see docs/sandbox.md)."""
+
+    wall_time: Annotated[float, Meta(gt=0)] = 10.0
+    call_time: Annotated[float, Meta(gt=0)] = 2.0
+    cpu_time: Annotated[float, Meta(gt=0)] = 10.0
+    memory_mb: Annotated[int, Meta(ge=64)] = 1024
+    processes: Annotated[int, Meta(ge=1)] = 16
+    output_bytes: Annotated[int, Meta(ge=0)] = 10_000
+
+
+class RubricHeader(Strict, kw_only=True):
+    title: str
+    questions: Annotated[list[Any], Meta(min_length=1)]
+    seed: int = DEFAULT_SEED
+    sandbox: SandboxSettings = default(SandboxSettings)
+    description: str = ""
+
+
+__all__ = [
+    "DEFAULT_SEED", "Dim", "GivenFunction", "GivenValue", "ID_PATTERN", "Layout", "Mistake", "NAME",
+    "NAME_PATTERN", "QuestionBase", "RubricError", "RubricHeader", "SandboxSettings", "Strict",
+    "SymbolSpec", "SymbolicQuestion", "Tolerance", "at", "convert", "default", "set_field",
+]
