@@ -14,6 +14,8 @@ needs, and the registry finds it by module, with no list to update:
 ``calls``/``judge``   (code) the sandbox calls to make, and an ``Outcome`` from their results
 ``validate``          problems a rubric author should fix, beyond the schema
 ``describe_answer``   the reference for the author (``grader validate``), never for a student
+``reference_answer``  an answer stating the reference (author-only; checked to be correct)
+``reference_texts``   texts that give the key away: no feedback may contain them
 ``example``/``cases`` a documented example question and a table of (answer, status, fraction)
                       that the contract test runs for every registered kind
 ====================  ===========================================================================
@@ -95,6 +97,18 @@ class Kind(ABC):
     def describe_answer(self) -> str:
         """The reference in a form for the rubric author (``grader validate``), never a student."""
         return ""
+
+    def reference_answer(self) -> Any:
+        """An answer that states the reference, as a student would submit it (None when the
+        kind has no closed form to give, e.g. a gradient known only numerically). Author-only:
+        the contract test checks that it is marked correct."""
+        return None
+
+    def reference_texts(self) -> list[str]:
+        """Texts that give the key away; no feedback may contain one (unless the student wrote
+        it). The contract test and the leak tests read this."""
+        answer = self.reference_answer()
+        return [str(answer)] if isinstance(answer, (str, int, float)) else []
 
     def self_check(self) -> Mapping[str, Any]:
         """What a self-check bundle may carry for this question (never the key). Kinds that

@@ -78,3 +78,11 @@ class ChoiceKind(WrittenKind):
 
     def describe_answer(self) -> str:
         return self.answer
+
+    def reference_answer(self) -> str:
+        return self.answer
+
+    def reference_texts(self) -> list[str]:
+        # Every option is public (the question lists them); the key is which one is right, and
+        # no feedback says that: it is the same whichever option is right.
+        return []

@@ -208,6 +208,15 @@ class ExpressionKind(WrittenKind):
             return f"gradient of {text} with respect to {self.wrt} ({self.question.layout} layout), shape {show(self.shape)}"
         return f"{text}, shape {show(self.shape)}"
 
+    def reference_answer(self) -> str | None:
+        return to_plain(self.given_answer.tree) if self.given_answer is not None else None
+
+    def reference_texts(self) -> list[str]:
+        texts = [to_plain(self.reference_tree)]
+        if self.given_answer is not None:
+            texts += [self.given_answer.text, to_plain(self.given_answer.tree)]
+        return texts
+
 
 def _rows_cols(values: np.ndarray) -> tuple[int, int]:
     """The shape of one answer in a batch of values: scalars are (n,), matrices (n, rows, cols)."""

@@ -49,7 +49,7 @@ class IteratesKind(WrittenKind):
     reference_fields = ("loss", "alpha")
     cases = (Case(["20", "32", "39.2"], "correct", 1.0), Case("20, 32, 39.2", "correct", 1.0),
              Case(["20", "30", "38"], "partial", 2 / 3), Case(["20", "32"], "partial", 2 / 3),
-             Case(["-20", "-32", "-39.2"], "incorrect", 0.0), Case("not a list", "invalid", 0.0))
+             Case(["-20", "-32", "-39.2"], "incorrect", 0.0), Case({"w1": "20"}, "invalid", 0.0))
 
     def __init__(self, question: IteratesQuestion, rubric: Rubric, params=None):
         super().__init__(question, rubric, params)
@@ -178,6 +178,13 @@ class IteratesKind(WrittenKind):
 
     def describe_answer(self) -> str:
         return ", ".join(_show(v) for v in self.truth)
+
+    def reference_answer(self) -> list[str]:
+        return [_show(v) for v in self.truth]
+
+    def reference_texts(self) -> list[str]:
+        # The first iterate is stated by the question itself only when it equals the start.
+        return [_show(v) for v in self.truth if not self.close(v, self.start)]
 
 
 def _split_top_level(text: str) -> list[str]:

@@ -153,6 +153,12 @@ class IntervalKind(WrittenKind):
     def describe_answer(self) -> str:
         return f"{self.question.variable} in {self.reference.show()}"
 
+    def reference_answer(self) -> str:
+        return self.reference.show(describe_number)
+
+    def reference_texts(self) -> list[str]:
+        return [self.reference.show(), self.reference.show(describe_number)]
+
 
 def _signature(value: IntervalSet) -> np.ndarray:
     return np.array([x for p in value.parts for x in (p.low, p.high, p.low_closed, p.high_closed)],

@@ -66,3 +66,6 @@ class NumberKind(WrittenKind):
 
     def describe_answer(self) -> str:
         return repr(self.reference)
+
+    def reference_answer(self) -> str:
+        return repr(self.reference)

@@ -148,3 +148,6 @@ class ShapeKind(WrittenKind):
     def describe_answer(self) -> str:
         rows, cols = self.question.answer
         return f"{rows} x {cols}"
+
+    def reference_answer(self) -> str:
+        return self.describe_answer()

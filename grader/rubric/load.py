@@ -12,7 +12,7 @@ import yaml
 from ..errors import RubricError
 from .messages import describe, field_path, line_of
 from .schema import QuestionBase, RubricHeader, SandboxSettings
-from .yamlload import load_with_lines
+from .yamlload import RubricYAMLError, load_with_lines
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
         raise RubricError([f"{shown}: cannot read: {err}"]) from None
     try:
         data, lines = load_with_lines(text)
+    except RubricYAMLError as err:
+        raise RubricError([f"{shown}:{err.line}: {err}"]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{shown}:{mark.line + 1}" if mark else shown
@@ -74,6 +76,9 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
     if not isinstance(data, dict):
         raise RubricError([f"{shown}:1: a rubric is a mapping with title and questions"])
 
+    # `shared:` (and any `x-...` key) is a place for YAML anchors that questions refer to
+    # (`symbols: *common`); it is not read otherwise.
+    data = {k: v for k, v in data.items() if not (k == "shared" or str(k).startswith("x-"))}
     # The schema check stops at its first error; missing top-level fields are listed first so
     # that an author sees them together with it.
     problems = [f"{shown}:1: {name}: required field is missing"

@@ -688,15 +688,41 @@ def test_validate_and_describe_are_for_authors_only(hw1_checkers):
     assert hw1_checkers["q4.boundary_a2"].describe_answer() == "oscillates"
 
 
-def test_checking_is_deterministic(hw1_checkers):
-    for qid, (answers, _) in itertools.islice(LEAKS.items(), 4):
-        checker = hw1_checkers[qid]
+def _outcomes_digest(rubric_path) -> str:
+    """A digest of every LEAKS answer's full outcome (signature bytes included), from a fresh
+    load and prepare."""
+    import hashlib
+
+    from grader.pipeline import load
+
+    _, prepared = load(rubric_path)
+    digest = hashlib.sha256()
+    for qid, (answers, _) in LEAKS.items():
         for answer in answers:
-            first, second = checker.check(answer), checker.check(answer)
-            assert (first.status, first.fraction, first.feedback, first.mistake) == (
-                second.status, second.fraction, second.feedback, second.mistake)
-            assert signatures_agree(first.signature, second.signature) or (
-                first.signature is None and second.signature is None)
+            outcome = prepared[qid].check(answer)
+            signature = outcome.signature
+            shown = signature.tobytes() if hasattr(signature, "tobytes") else repr(signature).encode()
+            digest.update(repr((qid, answer, outcome.status, outcome.fraction, outcome.feedback,
+                                outcome.mistake)).encode() + shown)
+    return digest.hexdigest()
+
+
+def test_checking_is_deterministic(hw1_path):
+    """The same rubric and answers give the same outcomes, bit for bit: across fresh loads and
+    across processes with different hash seeds (so no set or dict order leaks into a verdict)."""
+    import os
+    import subprocess
+    import sys
+
+    here = _outcomes_digest(hw1_path)
+    assert _outcomes_digest(hw1_path) == here
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from test_kinds import _outcomes_digest; "
+              "print(_outcomes_digest(sys.argv[2]))")
+    for hash_seed in ("1", "12345"):
+        out = subprocess.run([sys.executable, "-c", script, os.path.dirname(__file__), str(hw1_path)],
+                             env={**os.environ, "PYTHONHASHSEED": hash_seed}, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        assert out == here
 
 
 def test_shape_notation_hints_do_not_use_the_answer(hw1_checkers, prepared):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pytest
 
@@ -438,3 +439,42 @@ def test_errors_inside_a_given_name_the_given(tmp_path, write_rubric):
     assert f"{path}:10: questions[0].given.S.bogus: unknown field (check its spelling in " \
            "docs/rubric-format.md)" in problems
     assert all(p.startswith(f"{path}:10: questions[0].given.S") for p in problems), problems
+
+
+# -- hostile YAML: rubrics are trusted, but must not hang or crash ----------------------------------
+LAUGHS = "title: t\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi")) + "questions: *i\n"
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    (LAUGHS, "expands to more than"),
+    ("title: t\nquestions: &q\n  - *q\n", "refers to the block that contains it"),
+    ("title: t\nquestions: " + "[" * 400 + "]" * 400 + "\n", "nest"),
+    ("title: t\nquestions:\n  - {[a]: 1}\n", "a key must be plain text"),
+])
+def test_hostile_yaml_is_a_located_error_not_a_hang_or_traceback(tmp_path, text, words):
+    import time
+
+    path = tmp_path / "r.yaml"
+    path.write_text(text)
+    started = time.monotonic()
+    with pytest.raises(RubricError) as caught:
+        load_rubric(path)
+    assert time.monotonic() - started < 10
+    (problem,) = caught.value.problems
+    assert re.match(rf"^{re.escape(str(path))}:\d+: ", problem), problem
+    assert words in problem
+
+
+def test_shared_anchors_still_work(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(textwrap.dedent("""
+        title: t
+        shared: &common
+          x: {domain: [-3, 3]}
+        questions:
+          - {id: a, kind: expression, points: 1, symbols: *common, answer: "x^2"}
+          - {id: b, kind: expression, points: 1, symbols: *common, answer: "2 x"}
+    """))
+    rubric = load_rubric(path)
+    assert [q.id for q in rubric.questions] == ["a", "b"]
