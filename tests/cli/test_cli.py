@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import json
 import shutil
 import subprocess
@@ -355,3 +356,90 @@ def test_the_console_entry_point_keeps_exit_codes_and_output(tmp_path, root):
                           capture_output=True, text=True, cwd=root, timeout=120)
     assert good.returncode == 0, good.stderr
     assert good.stdout.strip()
+
+
+# -- signals and pipes: a real process ---------------------------------------------------------------
+def _grader_process(*args, **kwargs):
+    code = "from grader.cli import run; run()"
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], **kwargs)
+
+
+def test_a_closed_pipe_ends_quietly_with_the_usual_status(written_hw1_path, submissions_dir, tmp_path):
+    """`grader grade ... | head -1`: the outputs are written, nothing is printed on stderr, and
+    the status is the one a shell reports for SIGPIPE (141), not 1."""
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader has gone before anything is printed, as `| head -0` would
+    process = _grader_process("grade", written_hw1_path, submissions_dir, "-o", tmp_path / "out",
+                              stdout=writer, stderr=subprocess.PIPE)
+    os.close(writer)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + 13, stderr
+    assert stderr == b""
+    assert (tmp_path / "out" / "details.csv").is_file()
+
+
+def test_sigterm_stops_the_run_like_ctrl_c_and_leaves_no_process(hw1_path, tmp_path):
+    """SIGTERM while student code runs: every helper process (plotter, sandbox workers) stops,
+    no output folder is left half-written, and the status says SIGTERM (143)."""
+    import os
+    import signal
+    import time
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"s{i}.py").write_text(f"# student {i}\nimport time\ntime.sleep(30)\n")
+    process = _grader_process("grade", hw1_path, folder, "-o", tmp_path / "out", "--jobs", "2",
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _descendants(process.pid):
+        time.sleep(0.1)
+    time.sleep(1.5)  # the sandbox workers are running students' code by now
+    helpers = _descendants(process.pid)
+    assert len(helpers) >= 3  # plotter, sandbox workers and their children
+    os.kill(process.pid, signal.SIGTERM)
+    process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    time.sleep(0.5)
+    assert not _session_alive(process.pid)
+    assert [pid for pid in helpers if _alive(pid)] == []
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def _descendants(pid: int) -> list[int]:
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as handle:
+                        fields = handle.read().rsplit(b")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == parent:
+                    found.append(int(entry))
+                    frontier.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+def _session_alive(sid: int) -> bool:
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == sid and fields[0] != b"Z":
+                return True
+    return False
