@@ -61,6 +61,10 @@ class SymbolSpec(Strict, kw_only=True):
     aliases: tuple[str, ...] = ()
     #: A name for the identity matrix of this size (``I: {identity: n}``).
     identity: Dim | None = None
+    #: Drawn so the question's assumptions hold at every point: onehot, simplex, unit (vectors);
+    #: symmetric, spd, diagonal (square matrices); orthogonal (orthonormal columns).
+    structure: Literal["onehot", "simplex", "unit", "symmetric", "spd", "diagonal",
+                       "orthogonal"] | None = None
 
     def __post_init__(self) -> None:
         if self.domain is not None and not self.domain[0] < self.domain[1]:
@@ -69,12 +73,31 @@ class SymbolSpec(Strict, kw_only=True):
             raise ValueError("a positive symbol needs a domain with low >= 0")
         for dim in self.shape or ():
             _check_dim(dim)
+        if self.structure is not None:
+            self._check_structure()
+
+    def _check_structure(self) -> None:
+        structure, shape = self.structure, self.shape
+        if shape is None:
+            raise ValueError(at("structure") + f"a {structure} symbol needs a `shape`")
+        rows, cols = shape
+        if structure in ("onehot", "simplex", "unit") and 1 not in (rows, cols):
+            raise ValueError(at("structure") + f"{structure} is for vectors ([k, 1] or [1, k])")
+        if structure in ("symmetric", "spd", "diagonal") and rows != cols:
+            raise ValueError(at("structure") + f"{structure} is for square matrices ([n, n])")
+        if structure == "orthogonal" and isinstance(rows, int) and isinstance(cols, int) and rows < cols:
+            raise ValueError(at("structure") + "orthogonal needs at least as many rows as columns")
+        if structure == "spd" and self.domain is not None and self.domain[0] <= 0:
+            raise ValueError(at("domain") + "for spd the domain is the eigenvalue range: it must be positive")
 
     def bounds(self) -> tuple[float, float]:
-        """The sampling domain, with defaults: [-5, 5], or [0.1, 5] for a positive symbol."""
+        """The sampling domain, with defaults: [-5, 5], or [0.1, 5] for a positive symbol, or
+        eigenvalues in [0.5, 2] for spd."""
         if self.domain is not None:
             low, high = self.domain
             return (max(low, 1e-3), high) if self.positive else (low, high)
+        if self.structure == "spd":
+            return (0.5, 2.0)
         return (0.1, 5.0) if self.positive else (-5.0, 5.0)
 
 

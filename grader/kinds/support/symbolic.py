@@ -17,7 +17,7 @@ from ...answers import (SCALAR, AnswerError, Expression, Function, Namespace, No
 from ...answers.nodes import Name, walk
 from ...errors import QuestionError
 from ...rubric import GivenFunction, GivenValue, SymbolicQuestion
-from ...sampling import DEFAULT_DIM_RANGE, generator, size_sets, uniform
+from ...sampling import DEFAULT_DIM_RANGE, generator, size_sets, structured, uniform
 from ...tolerance import within
 
 #: Candidate points drawn per point needed, so that points where the reference is undefined can
@@ -112,16 +112,25 @@ def draw_batches(question: SymbolicQuestion, ns: Namespace, seed: int, count: in
     """
     wanted = samples or question.samples
     dims = {name: tuple(question.dims.get(name, DEFAULT_DIM_RANGE)) for name in ns.dims}
-    sizes_list = size_sets(dims, generator(seed, question.id, "sizes"), count if dims else 1)
+    at_least = tuple((spec.shape[0], spec.shape[1]) for spec in question.symbols.values()
+                     if spec.structure == "orthogonal" and spec.shape
+                     and all(isinstance(d, str) for d in spec.shape) and spec.shape[0] != spec.shape[1])
+    sizes_list = size_sets(dims, generator(seed, question.id, "sizes"), count if dims else 1, at_least)
     batches, values = [], []
     for index, sizes in enumerate(sizes_list):
         rng = generator(seed, question.id, "points", str(index))
         candidates = wanted * OVERDRAW
         env: dict[str, np.ndarray] = {}
         for name, symbol in ns.symbols.items():
-            bounds = question.symbols[name].bounds()
+            spec = question.symbols[name]
             shape = () if symbol.is_scalar else tuple(_size(d, sizes) for d in symbol.shape)
-            env[name] = uniform(rng, bounds, (candidates, *shape))
+            if spec.structure is not None:
+                if spec.structure == "orthogonal" and shape[0] < shape[1]:
+                    raise QuestionError(("symbols", name, "shape"), "orthogonal needs at least "
+                                        "as many rows as columns at every size")
+                env[name] = structured(rng, spec.structure, spec.bounds(), candidates, shape)
+            else:
+                env[name] = uniform(rng, spec.bounds(), (candidates, *shape))
         with np.errstate(all="ignore"):
             for name, tree in ns.givens.items():
                 env[name] = evaluate(tree, ns, env, sizes, candidates)
