@@ -27,7 +27,10 @@ TRIALS = 6
 
 class ShapeQuestion(QuestionBase, kw_only=True):
     answer: str | tuple[Dim, Dim]
+    #: The sizes the prompt names (ranges are not used: sizes are compared at random primes).
     dims: dict[str, tuple[int, int]] = default(dict)
+    #: The id of the question whose result this is the shape of: its sizes are known here too.
+    of: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.answer, str):
@@ -92,11 +95,20 @@ class ShapeKind(WrittenKind):
         # Dimension names used by the reference sizes (``n*m`` uses n and m) and declared ones.
         used = {name for d in question.answer if isinstance(d, str) for name in _NAME.findall(d)}
         names = sorted(used | set(question.dims))
-        self.ns = Namespace(symbols={n: Symbol(n) for n in names}, dims=frozenset(names))
+        borrowed = sorted(self._borrowed(question, rubric) - set(names))
+        known = names + borrowed
+        self.ns = Namespace(symbols={n: Symbol(n) for n in known}, dims=frozenset(known))
         rng = generator(rubric.seed, question.id, "dims")
         # Distinct primes make n*m, n+m and m*n collide only when they are really equal.
         primes = np.array([2.0, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53])
         self.env = {n: rng.choice(primes, size=TRIALS) for n in names}
+        # Sizes the prompt names but the answer does not use differ from every other size at
+        # every trial, so `n x 1` never equals `m x 1` by chance.
+        extra = generator(rubric.seed, question.id, "dims", "borrowed")
+        for name in borrowed:
+            taken = np.array([self.env[n] for n in self.env]).T if self.env else np.zeros((TRIALS, 0))
+            self.env[name] = np.array([extra.choice([p for p in primes if p not in row])
+                                       for row in taken])
         self.expected = []
         for index, dim in enumerate(question.answer):
             try:
@@ -108,6 +120,25 @@ class ShapeKind(WrittenKind):
         rows, cols = (2, 3) if is_3x2 else (3, 2)
         self.example = f"{rows} x {cols}"
         self.example_tuple = f"({rows}, {cols})"
+
+    @staticmethod
+    def _borrowed(question: ShapeQuestion, rubric: Rubric) -> set[str]:
+        """The size names of the question named by ``of``."""
+        if question.of is None:
+            return set()
+        try:
+            other = rubric.question(question.of)
+        except KeyError:
+            raise QuestionError(("of",), f"no question has the id {question.of!r}") from None
+        names = set(getattr(other, "dims", {}) or {})
+        for spec in (getattr(other, "symbols", {}) or {}).values():
+            names.update(d for d in (getattr(spec, "shape", None) or ()) if isinstance(d, str))
+            identity = getattr(spec, "identity", None)
+            if isinstance(identity, str):
+                names.add(identity)
+        for spec in (getattr(other, "args", {}) or {}).values():
+            names.update(d for d in (getattr(spec, "shape", None) or ()) if isinstance(d, str))
+        return names
 
     def size_values(self, text: str) -> np.ndarray:
         expression = read(text, self.ns)
@@ -132,7 +163,7 @@ class ShapeKind(WrittenKind):
         try:
             values = [self.size_values(part) for part in parts]
         except AnswerError as err:
-            return Outcome.invalid(f"cannot read the shape: {err.message}")
+            return self._unreadable(parts, err)
         same = [np.allclose(v, e) for v, e in zip(values, self.expected)]
         signature = np.concatenate(values)
         if all(same):
@@ -144,6 +175,25 @@ class ShapeKind(WrittenKind):
         if not same[0] and not same[1]:
             wrong = "both sizes"
         return Outcome.incorrect(f"{wrong} is not right", signature)
+
+    def _unreadable(self, parts: list[str], err: AnswerError) -> Outcome:
+        """A shape that names sizes this question does not know is a wrong answer, not an
+        unreadable one, and the message must not list the sizes the reference uses; anything
+        else that does not read is invalid."""
+        unknown = sorted({word for part in parts for word in _NAME.findall(part)
+                          if word not in self.ns.symbols})
+        if unknown:
+            known = [*self.ns.symbols, *unknown]
+            wider = Namespace(symbols={n: Symbol(n) for n in known}, dims=frozenset(known))
+            try:
+                readable = all(read(part, wider).is_scalar for part in parts)
+            except AnswerError:
+                readable = False
+            if readable:
+                names = ", ".join(f"`{w}`" for w in unknown)
+                verb = "is not a size" if len(unknown) == 1 else "are not sizes"
+                return Outcome.incorrect(f"{names} {verb} this question uses", tuple(parts))
+        return Outcome.invalid(f"cannot read the shape: {err.message}")
 
     def describe_answer(self) -> str:
         rows, cols = self.question.answer
