@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from typing import Any
@@ -13,7 +14,13 @@ from .base import Case, Outcome, WrittenKind, wrong_type
 def normalise(text: str) -> str:
     """Case, spacing, accents and trailing punctuation do not matter: ``' Oscillates.'`` → ``oscillates``."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"\s+", " ", text).strip().strip(".!;:\"'`").strip()
+    text = re.sub(r"\s+", " ", text).strip()
+    # Quotes of any kind (typographic ones from a word processor too) and a final full stop,
+    # in any order: `“oscillates”.` is `oscillates`.
+    previous = None
+    while previous != text:
+        previous = text
+        text = text.strip(".!;:\"'`“”‘’«»„‚").strip()
     return text
 
 
@@ -49,6 +56,7 @@ class ChoiceKind(WrittenKind):
     """
     cases = (Case("oscillates", "correct", 1.0), Case(" Oscillates.", "correct", 1.0),
              Case("bounces", "correct", 1.0), Case("diverges", "incorrect", 0.0),
+             Case("“oscillates”.", "correct", 1.0), Case("osciliates", "invalid", 0.0),
              Case("explodes", "invalid", 0.0))
 
     def __init__(self, question: ChoiceQuestion, rubric: Rubric, params=None):
@@ -66,10 +74,16 @@ class ChoiceKind(WrittenKind):
     def check(self, answer: Any) -> Outcome:
         if not isinstance(answer, (str, int, float)):
             return wrong_type(answer, "one of the options")
-        chosen = self.lookup.get(normalise(str(answer)))
+        written = normalise(str(answer))
+        chosen = self.lookup.get(written)
         if chosen is None:
             options = ", ".join(self.question.options)
-            return Outcome.invalid(f"not one of the options ({options})")
+            # A spelling slip of an option's own name, not a near-synonym: the hint must not
+            # map what a student meant onto an option.
+            names = {normalise(o): o for o in self.question.options}
+            close = difflib.get_close_matches(written, list(names), n=1, cutoff=0.8)
+            hint = f": did you mean `{names[close[0]]}`?" if close else ""
+            return Outcome.invalid(f"not one of the options ({options}){hint}")
         if chosen == self.answer:
             return Outcome.correct(signature=chosen)
         if chosen in self.partial:

@@ -812,3 +812,15 @@ def test_of_must_name_a_question(load_text):
     with pytest.raises(RubricError) as caught:
         prepare(rubric)
     assert "questions[1].of: no question has the id 'q.nope'" in caught.value.problems[0]
+
+
+@pytest.mark.parametrize("answer", ["“oscillates”.", "‘oscillates’", '"Oscillates."', "«oscillates»"])
+def test_choice_accepts_typographic_quotes_and_a_full_stop(hw1_checkers, answer):
+    assert hw1_checkers["q4.boundary_a2"].check(answer).status == CORRECT
+
+
+def test_choice_near_miss_gets_a_did_you_mean_and_stays_invalid(hw1_checkers):
+    outcome = hw1_checkers["q4.boundary_a2"].check("osciliates")
+    assert outcome.status == INVALID
+    assert "did you mean `oscillates`?" in outcome.feedback
+    assert "did you mean" not in hw1_checkers["q4.boundary_a2"].check("explodes").feedback
