@@ -174,6 +174,10 @@ def check_submission(rubric_path: str | Path, path: str | Path,
         submission = load_submission(path)
     except FileNotFoundError as err:
         raise UnusableInput(str(err)) from None
+    if submission.problem:
+        # Nothing of the answers could be read (broken YAML, an empty file, a list): the student
+        # fixes the file first; there is nothing to mark.
+        raise UnusableInput(submission.problem)
     return rubric, grade(rubric, [submission], prepared)
 
 
@@ -335,7 +339,9 @@ def _note_unknown(rows: list[Verdict], unknown: list[str]) -> list[Verdict]:
     ids = [row.question for row in rows]
     notes: dict[int, list[str]] = {}
     for name in unknown:
-        close = difflib.get_close_matches(name, ids, n=1, cutoff=0.6)
+        # An id that differs only in case (q5.net_w1 for q5.net_W1) is the likeliest meaning.
+        close = [i for i in ids if i.casefold() == name.casefold()] or \
+            difflib.get_close_matches(name, ids, n=1, cutoff=0.6)
         if close:
             index = ids.index(close[0])
             notes.setdefault(index, []).append(f"your file has an answer under `{name}`, which "

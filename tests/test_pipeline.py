@@ -349,3 +349,33 @@ def test_scores_are_clamped_and_rounded(written):
     r = rows(grade(rubric, [sub("s", q1__sigmoid="x", q1__softplus="x")], wrapped), "s")
     assert r["q1.sigmoid"].score == round(4 / 3, 6)
     assert r["q1.softplus"].score == 4
+
+
+def test_an_id_that_differs_only_in_case_is_the_hint(load_text):
+    """q5.net_w1 for q5.net_W1: the case-only match wins over a closer-looking id."""
+    rubric = load_text("""
+        title: t
+        questions:
+          - {id: q5.net_W1, kind: number, points: 1, answer: "1"}
+          - {id: q5.net_w2, kind: number, points: 1, answer: "2"}
+    """)
+    r = rows(grade(rubric, [sub("s", q5__net_w1="1", q5__net_w2="2")]), "s")
+    assert "did you mean `q5.net_W1`?" in r["q5.net_W1"].feedback
+    assert "q5.net_w1" not in r["q5.net_w2"].feedback
+
+
+def test_check_prints_the_hint_even_on_a_row_with_nothing_else_to_say(tmp_path, write_rubric):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    path = write_rubric(tmp_path, """
+        title: t
+        questions:
+          - {id: q5.net_W1, kind: number, points: 1, answer: "1"}
+    """)
+    answers = tmp_path / "s.yaml"
+    answers.write_text("q5.net_W1: 1\nq5.net_w1: 1\n")
+    result = CliRunner().invoke(main, ["check", str(path), str(answers)])
+    assert result.exit_code == 0
+    assert "did you mean `q5.net_W1`?" in result.output

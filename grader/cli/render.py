@@ -78,6 +78,9 @@ def verdict_lines(verdicts, prompts: dict[str, str], max_total: float) -> None:
                 click.echo(f"    question: {prompts[v.question]}")
             for line in v.feedback.splitlines():
                 click.echo(f"    {line}")
+        elif v.feedback != CORRECT:
+            for line in v.feedback.splitlines():  # a note on a right answer (a misspelt id...)
+                click.echo(f"    {line}")
     total = sum(v.score for v in verdicts)
     click.echo(f"total: {total:g}/{max_total:g}")
 
