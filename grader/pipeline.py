@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from .errors import QuestionError, RubricError, UnusableInput
-from .kinds import Kind, registry, schemas
+from .grouping import fast_groups, greedy_groups
+from .kinds import Kind, WrittenKind, registry, schemas
 from .rubric import Rubric
 from .rubric import load_rubric as _load_rubric
 from .submissions import Submission, is_blank
@@ -303,20 +304,18 @@ def _safe_check(kind: Kind, value: Any) -> Outcome:
 
 
 def _group(kind: Kind, question_id: str, table: dict[str, _Judged]) -> None:
-    """Give answers that agree at the sample points one group key (in sorted-text order, so the
-    keys do not depend on who submitted first)."""
-    representatives: list[tuple[str, Any]] = []
-    for entry in table.values():
-        outcome = entry.outcome
-        if outcome.status not in WRONG_STATUSES or outcome.signature is None:
-            continue
-        for group, signature in representatives:
-            if kind.same_meaning(outcome.signature, signature):
-                entry.group = group
-                break
-        else:
-            entry.group = f"{question_id}#{len(representatives) + 1}"
-            representatives.append((entry.group, outcome.signature))
+    """Give answers that agree at the sample points one group key (greedy first-match in
+    sorted-text order, so the keys do not depend on who submitted first; see ``grouping``)."""
+    entries = [entry for entry in table.values()
+               if entry.outcome.status in WRONG_STATUSES and entry.outcome.signature is not None]
+    signatures = [entry.outcome.signature for entry in entries]
+    if getattr(type(kind), "same_meaning", None) is WrittenKind.same_meaning:
+        tolerance = kind.group_tolerance()
+        numbers = fast_groups(signatures, tolerance.rtol, tolerance.atol, kind.same_meaning)
+    else:  # a kind with its own notion of meaning: the plain scan, which assumes nothing
+        numbers = greedy_groups(signatures, kind.same_meaning)
+    for entry, number in zip(entries, numbers):
+        entry.group = f"{question_id}#{number + 1}"
 
 
 def _shown(value: Any) -> str:

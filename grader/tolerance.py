@@ -29,9 +29,13 @@ def allowed(reference, rtol: float, atol: float):
 
 
 def within(value, reference, rtol: float, atol: float):
-    """Entry by entry: whether ``value`` is within tolerance of ``reference`` (nan is never)."""
+    """Entry by entry: whether ``value`` is within tolerance of ``reference``. nan is never
+    within anything; an infinite reference is matched only by the same infinity (the formula
+    alone would let every finite value match it)."""
     with np.errstate(all="ignore"):
-        return np.abs(np.subtract(value, reference)) <= allowed(reference, rtol, atol)
+        difference = np.abs(np.subtract(value, reference))
+        return ((difference <= allowed(reference, rtol, atol)) & (difference < np.inf)) | \
+            np.equal(value, reference)
 
 
 def within_all(value, reference, rtol: float, atol: float) -> bool:
