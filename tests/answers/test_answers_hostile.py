@@ -280,7 +280,7 @@ def test_sympy_of_ordinary_numbers_still_works():
 
 # -- static guard: nothing in grader/ turns text into code ------------------------------------
 
-GRADER = Path(__file__).resolve().parents[1] / "grader"
+GRADER = Path(__file__).resolve().parents[2] / "grader"
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "sympify", "parse_expr", "__import__"}
 #: Exact known-safe uses: (path relative to grader/, the stripped source line).
 ALLOWED = {

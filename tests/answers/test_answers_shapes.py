@@ -286,7 +286,7 @@ def test_error_examples_in_the_student_doc_are_real():
     """Every message-text-caret block in docs/answer-syntax.md is what the grader prints."""
     from pathlib import Path
 
-    doc = Path(__file__).resolve().parents[1] / "docs" / "answer-syntax.md"
+    doc = Path(__file__).resolve().parents[2] / "docs" / "answer-syntax.md"
     blocks, current = [], None
     for line in doc.read_text(encoding="utf-8").splitlines():
         if line.startswith("```"):
