@@ -11,20 +11,6 @@ from .nodes import Dim, Node
 Shape = tuple[Dim, Dim]
 SCALAR: Shape = (1, 1)
 
-#: Built-in functions: name → allowed argument counts. The parser accepts no other calls.
-BUILTINS: Mapping[str, tuple[int, ...]] = MappingProxyType({
-    "exp": (1,), "log": (1,), "sqrt": (1,), "abs": (1,), "sin": (1,), "cos": (1,), "tan": (1,),
-    "tanh": (1,), "sinh": (1,), "cosh": (1,), "arctan": (1,), "arcsin": (1,), "arccos": (1,),
-    "sec": (1,), "csc": (1,), "cot": (1,), "sech": (1,), "csch": (1,), "coth": (1,),
-    "sigmoid": (1,), "softplus": (1,), "relu": (1,), "sign": (1,), "max": (1, 2), "min": (1, 2),
-    "sum": (1,), "norm": (1,), "diag": (1,), "hadamard": (2,), "eye": (1,), "trace": (1,),
-    "det": (1,), "inv": (1,), "softmax": (1,),
-})
-#: Other spellings of built-ins.
-BUILTIN_ALIASES: Mapping[str, str] = MappingProxyType({
-    "ln": "log", "sigma": "sigmoid", "tr": "trace", "atan": "arctan", "asin": "arcsin",
-    "acos": "arccos", "Diag": "diag", "logistic": "sigmoid",
-})
 CONSTANTS = frozenset({"e", "pi", "inf"})
 CONSTANT_ALIASES: Mapping[str, str] = MappingProxyType(
     {"infty": "inf", "infinity": "inf", "oo": "inf", "Inf": "inf"})
@@ -67,6 +53,10 @@ class Namespace:
     allow_inf: bool = False
     #: Parameters visible while parsing a function body (the rubric's own text only).
     params: frozenset[str] = frozenset()
+    #: Elementwise shorthand, as numpy and ML papers write it: a scalar plus a vector or matrix,
+    #: powers and division of vectors (and non-square matrices) entry by entry. Square matrices
+    #: keep their matrix meaning (A^2 is A A, A^{-1} the inverse) either way.
+    broadcast: bool = False
 
     def canonical(self, word: str) -> str:
         """The declared name ``word`` spells, or ``word`` itself."""
@@ -76,6 +66,10 @@ class Namespace:
         name = self.canonical(word)
         return (name in self.symbols or name in self.givens or name in self.functions
                 or name in self.identities or name in self.params)
+
+    def is_size(self, word: str) -> bool:
+        """A dimension name that is not also declared as something else: a number in answers."""
+        return word in self.dims and not self.declares(word)
 
     def known_names(self) -> list[str]:
         """Names to list in an 'unknown name' message, in a stable order."""
