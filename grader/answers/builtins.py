@@ -291,7 +291,12 @@ def _sympy_diag(bridge: Any, args: list[Any]) -> Any:
     x = args[0]
     if not bridge.is_matrix(x):
         return x
-    return DiagMatrix(x) if 1 in x.shape else DiagonalOf(x)
+    if 1 in x.shape:
+        return DiagMatrix(x)
+    size = x.shape[0]
+    if getattr(size, "is_Integer", False):  # sympy's DiagonalOf fails once sizes are numbers
+        return bridge.sp.ImmutableMatrix([x[i, i] for i in range(int(size))])
+    return DiagonalOf(x)
 
 
 def _sympy_matrix(matrix: str, scalar: Callable[[Any, Any], Any]) -> Callable[..., Any]:

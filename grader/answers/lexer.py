@@ -125,7 +125,8 @@ _ESCAPES = {"\x00": "0", "\x07": "a", "\x08": "b", "\t": "t", "\n": "n", "\x0b":
             "\r": "r", "\x1b": "e", "\x85": "N", "\u00a0": "_", "\u2028": "L", "\u2029": "P"}
 _CONTROL_NAMES = {"\x00": "NUL", "\x07": "BELL", "\x08": "BACKSPACE", "\t": "TAB",
                   "\n": "LINE FEED", "\x0b": "VERTICAL TAB", "\x0c": "FORM FEED",
-                  "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE", "\x85": "NEXT LINE"}
+                  "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE", "\x85": "NEXT LINE",
+                  "\u00a0": "NO-BREAK SPACE"}
 
 
 def tokenize(text: str) -> list[Token]:
@@ -215,12 +216,18 @@ def check_escapes(text: str) -> None:
         at = control.start()
         raise AnswerError(f"the answer contains {_control(text, at)}: {ESCAPE_HINT}",
                           text, (at, at + 1))
-    if "\t" not in text and "\n" not in text and "\r" not in text:
+    if "\t" not in text and "\n" not in text and "\r" not in text and "\u00a0" not in text:
         return
     for at, ch in enumerate(text):
-        if ch in "\t\r\n" and _lost_command(text, at, strict=True):
+        if (ch in "\t\r\n" and _lost_command(text, at, strict=True)) or _lost_underscore(text, at):
             raise AnswerError(f"the answer contains {_control(text, at)}: {ESCAPE_HINT}",
                               text, (at, at + 1))
+
+
+def _lost_underscore(text: str, at: int) -> bool:
+    """A no-break space between a letter and a subscript: YAML's reading of ``x\\_1``."""
+    return (text[at] == "\u00a0" and 0 < at < len(text) - 1 and text[at - 1].isalpha()
+            and (text[at + 1].isalnum() or text[at + 1] == "{"))
 
 
 def looks_mangled(text: str) -> bool:

@@ -85,7 +85,7 @@ class NameRules:
             message = ("a transpose in an exponent stands alone: write X^T, X^{-1}, or X^{-T} "
                        "for the inverse of the transpose")
         elif self.peek().kind in (TRANSPOSE,) and self.peek().value in _PRIMES:
-            message = derivative_message(word)
+            message = derivative_message(word, known=False)
         elif any(word.lower() == d.lower() for d in dims):
             match = next(d for d in dims if word.lower() == d.lower())
             message = f"unknown name `{word}`: this question's size is `{match}` (case matters)"
@@ -270,9 +270,10 @@ class NameRules:
         return tuple(defaults)
 
 
-def derivative_message(name: str) -> str:
-    return (f"`{name}'` (a derivative) cannot be read: write the derivative itself as a formula "
-            f"(it may use {name} itself, like {name}(x))")
+def derivative_message(name: str, known: bool = True) -> str:
+    """The message for ``f'(x)``: derivatives are written out, not named."""
+    use = f" (it may use {name} itself)" if known else ""
+    return f"`{name}'` (a derivative) cannot be read: write the derivative itself as a formula{use}"
 
 
 __all__ = ["NameRules", "SIZE_LETTERS", "derivative_message"]

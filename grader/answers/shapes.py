@@ -75,7 +75,7 @@ class _Shapes:
         self.bound: dict[str, Dim] = {}
         self.elementwise = False
         self.functions: dict[str, Shape] = {}
-        self.placeholders: set[str] = set()
+        self.placeholders: dict[str, tuple[int, int]] = {}  # placeholder → where its 1 is
 
     # -- the protocol shape rules see (builtins.ShapeContext) ---------------------------------
     def fail(self, message: str) -> AnswerError:
@@ -133,10 +133,10 @@ class _Shapes:
 
     def final(self, shape: Shape, tree: Node) -> Shape:
         shape = (self.find(shape[0]), self.find(shape[1]))
-        unsized = any(_is_placeholder(self.find(p)) for p in self.placeholders)
-        if _is_placeholder(shape[0]) or _is_placeholder(shape[1]) or unsized:
+        unsized = [span for p, span in self.placeholders.items() if _is_placeholder(self.find(p))]
+        if unsized:
             raise UnsizedOnes("the size of this vector of ones cannot be told from the answer: "
-                              "write its size, like 1_n or ones(n)")
+                              "write its size, like 1_n or ones(n)", span=unsized[0])
         return shape
 
     # -- rules ---------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ class _Shapes:
 
     def size(self, node: Size, kids: tuple) -> Shape:
         if _is_placeholder(node.dim):
-            self.placeholders.add(node.dim)  # type: ignore[arg-type]
+            self.placeholders[node.dim] = node.span  # type: ignore[index]
         return SCALAR
 
     def name(self, node: Name, kids: tuple) -> Shape:

@@ -61,8 +61,10 @@ class _Bridge:
         if not matrices:
             return f(*args)
         if len(matrices) == 1 and len(args) == 1:
+            from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
             dummy = sp.Dummy("u", real=True)
-            return sp.ElementwiseApplyFunction(sp.Lambda(dummy, f(dummy)), matrices[0])
+            return ElementwiseApplyFunction(sp.Lambda(dummy, f(dummy)), matrices[0])
         rows, cols = matrices[0].shape
         values = [self.entries(a) if self.is_matrix(a) else None for a in args]
         flat = [f(*(v[k] if v is not None else a for v, a in zip(values, args)))
@@ -71,9 +73,9 @@ class _Bridge:
 
     def dim(self, dim: Any) -> Any:
         if isinstance(dim, int):
-            return dim
+            return self.sp.Integer(dim)
         if dim in self.sizes:
-            return self.sizes[dim]
+            return self.sp.Integer(self.sizes[dim])
         if dim not in self.dims:
             self.dims[dim] = self.sp.Symbol(dim, integer=True, positive=True)
         return self.dims[dim]
@@ -105,7 +107,7 @@ class _Bridge:
         if kind is Identity:
             return sp.Identity(self.dim(node.dim))
         if kind is Size:
-            return sp.Integer(self.dim(node.dim)) if isinstance(self.dim(node.dim), int) else self.dim(node.dim)
+            return self.dim(node.dim)
         if kind is Neg:
             return -kids[0]
         if kind is Transpose:
