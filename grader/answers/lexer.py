@@ -174,6 +174,8 @@ def tokenize(text: str) -> list[Token]:
             i += 2
         elif ch == "_" and tokens and tokens[-1].kind == DBAR:
             i = _norm_subscript(text, i, tokens)
+        elif ch == "." and _FULL_STOP.match(text, i + 1):
+            i += 1  # a full stop ending the answer or a case: punctuation
         elif ch == "." and text.startswith(".T", i) and not _continues_word(text, i + 2):
             tokens.append(Token(TRANSPOSE, ".T", i, i + 2))
             i += 2
@@ -273,6 +275,7 @@ def _control(text: str, at: int) -> str:
 
 
 _WORD_LETTERS = re.compile(r"[A-Za-z]+")
+_FULL_STOP = re.compile(r"\s*(?:$|\\\\|\\end\b|\$)")
 
 
 def _describe(ch: str) -> str:

@@ -122,14 +122,15 @@ class NameRules:
         return token.value
 
     def split_word(self, word: str, token: Token) -> bool:
-        """Read an undeclared word as declared one-word names side by side: ``ax`` is ``a x``.
+        """Read an undeclared word as declared one-word names side by side: ``ax`` is ``a x``,
+        ``W_1x`` is ``W_1 x`` (a subscript is one character in LaTeX).
 
         Only when the whole word splits into declared symbols or sizes (longest first); a declared
         name always wins over a split, and built-in function names are never split off. The parts
         go back into the token stream, so ``ff^T`` is ``f f^T``: a power or transpose after the
         word belongs to its last name, as it does when the names are spaced.
         """
-        if "_" in word or len(word) > 12 or token.decor:
+        if len(word) > 12 or token.decor:
             return False
         parts = self.split(word)
         if not parts or len(parts) < 2:
@@ -150,6 +151,8 @@ class NameRules:
         for cut in range(len(word), 0, -1):
             head = word[:cut]
             name = ns.canonical(head)
+            if "_" in head and not ns.declares(name):
+                name = self.subscript_spelling(name) or name  # W_1x is W_1 x
             usable = (name in ns.symbols or name in ns.givens or name in ns.params
                       or name in ns.dims or head in ("e", "pi"))
             if usable and not (head == "e" and ns.declares("e")):
