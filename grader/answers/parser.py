@@ -34,6 +34,7 @@ _STARTS_OPERAND = {NUM, NAME, LP, FRAC, SQRT, DECOR, BAR, DBAR, ONES, CASES}
 _TRANSPOSE_MARKS = ("⊤", "ᵀ", "′")
 _CASE_IF = {"if", "when", "for", "where", "whenever"}
 _CASE_OTHERWISE = {"otherwise", "else", "elsewhere", "ow"}
+_CASE_ONLY = "`{}` belongs in a case of \\begin{{cases}} value & condition \\\\ ... \\end{{cases}}"
 
 
 def parse(text: str, namespace: Namespace) -> Node:
@@ -176,6 +177,8 @@ class Parser(NameRules):
         if token.kind != EOF:
             if token.kind == RP:
                 raise self.error(f"`{token.value}` has no matching opening bracket", token)
+            if token.kind in (AMP, ROWSEP, ENDCASES, TEXT):
+                raise self.error(_CASE_ONLY.format(self._show(token)), token)
             raise self.error(f"unexpected `{self._show(token)}`", token)
         if len(self.tokens) > MAX_HEIGHT and height(tree) > MAX_HEIGHT:
             raise AnswerError(f"the answer is nested too deeply or is too long a chain of "
@@ -307,8 +310,7 @@ class Parser(NameRules):
         if kind in (CMP, EQ):
             raise self.error(f"`{self._show(token)}` needs something on its left", token)
         if kind in (AMP, ROWSEP, ENDCASES, TEXT):
-            raise self.error(f"`{self._show(token)}` belongs in a case of \\begin{{cases}} value & "
-                             "condition \\\\ ... \\end{cases}", token)
+            raise self.error(_CASE_ONLY.format(self._show(token)), token)
         raise self.error(f"unexpected `{self._show(token)}`", token)
 
     def parse_group_rest(self, opener: Token) -> Node:
