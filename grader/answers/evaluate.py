@@ -160,6 +160,12 @@ class _Evaluation:
     def binop(self, node: BinOp, kids: tuple) -> Dual:
         left, right = kids
         op = node.op
+        (a, ta), (b, tb) = left, right
+        if a.ndim == 1 and b.ndim == 1 and op in _SCALAR_OPS:  # the common case, kept short
+            if ta is None and tb is None:
+                return _SCALAR_OPS[op](a, b), None
+            return D.product(left, right) if op == MUL or op == DOT else (
+                D.sum_(left, right, 1.0 if op == ADD else -1.0) if op != DIV else D.quotient(left, right))
         if op == ADD:
             return D.sum_(left, right)
         if op == SUB:
@@ -213,6 +219,10 @@ class _Evaluation:
 def _close(a: Array, b: Array) -> Array:
     return np.isclose(a, b, rtol=1e-9, atol=1e-12)
 
+
+_SCALAR_OPS: dict[str, Callable[[Array, Array], Array]] = {
+    ADD: np.add, SUB: np.subtract, MUL: np.multiply, DOT: np.multiply, DIV: np.divide,
+}
 
 _COMPARE: dict[str, Callable[[Array, Array], Array]] = {
     "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,

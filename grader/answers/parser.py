@@ -16,7 +16,7 @@ from __future__ import annotations
 from .errors import AnswerError
 from .lexer import (AMP, BAR, CASES, CMP, COMMA, DBAR, DECOR, ENDCASES, EOF, EQ, ESCAPE_HINT,
                     FRAC, LP, NAME, NORMSUB, NUM, ONES, OP, ROWSEP, RP, SQRT, TEXT, TRANSPOSE,
-                    Token, check_escapes, looks_mangled, tokenize)
+                    Token, looks_mangled, tokenize)
 from .names import NameRules, derivative_message
 from .namespace import Namespace
 from .nodes import (ADD, AND, DIV, DOT, HADAMARD, MUL, SUB, Apply, BinOp, Call, Cases, Compare,
@@ -95,9 +95,8 @@ def _answer_tokens(text: str) -> list[Token]:
     """The tokens of an answer. Only the right-hand side of ``lhs = rhs`` is read, so only it
     has to be made of known characters and commands: ``∂L/∂w = 2w`` is fine.
     """
-    check_escapes(text)
     try:
-        return tokenize(text)
+        return tokenize(text)  # checks the whole text for mangled escapes first
     except AnswerError as err:
         cut = text.rfind("=")
         if err.span is None or cut <= 0 or err.span[0] >= cut or text[cut - 1] in "<>!=":
@@ -128,7 +127,8 @@ class Parser(NameRules):
 
     # -- token access ------------------------------------------------------------------------
     def peek(self, offset: int = 0) -> Token:
-        return self.tokens[min(self.pos + offset, len(self.tokens) - 1)]
+        tokens, index = self.tokens, self.pos + offset
+        return tokens[index] if index < len(tokens) else tokens[-1]
 
     def advance(self) -> Token:
         token = self.tokens[self.pos]
