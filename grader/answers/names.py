@@ -34,15 +34,32 @@ class NameRules:
     exponent: int
     text: str
 
-    # Provided by the parser.
-    def peek(self, offset: int = 0) -> Token: raise NotImplementedError
-    def advance(self) -> Token: raise NotImplementedError
-    def error(self, message: str, token: Token | None = None) -> AnswerError: raise NotImplementedError
-    def _show(self, token: Token) -> str: raise NotImplementedError
-    def expect_close(self, opener: Token) -> None: raise NotImplementedError
-    def parse_call_arguments(self, func: str) -> list[Node]: raise NotImplementedError
-    def starts_operand(self, token: Token) -> bool: raise NotImplementedError
-    def unbracketed_argument(self, token: Token) -> Node: raise NotImplementedError
+    # -- provided by the parser ------------------------------------------------------------------
+    def peek(self, offset: int = 0) -> Token:
+        raise NotImplementedError
+
+    def advance(self) -> Token:
+        raise NotImplementedError
+
+    def error(self, message: str, token: Token | None = None) -> AnswerError:
+        raise NotImplementedError
+
+    def _show(self, token: Token) -> str:
+        raise NotImplementedError
+
+    def expect_close(self, opener: Token) -> None:
+        raise NotImplementedError
+
+    def parse_call_arguments(self, func: str) -> list[Node]:
+        raise NotImplementedError
+
+    def starts_operand(self, token: Token) -> bool:
+        raise NotImplementedError
+
+    def unbracketed_argument(self, token: Token) -> Node:
+        raise NotImplementedError
+
+    # -- names -----------------------------------------------------------------------------------
 
     def parse_name(self, token: Token) -> Node:
         word = token.value

@@ -67,10 +67,6 @@ class Namespace:
         return (name in self.symbols or name in self.givens or name in self.functions
                 or name in self.identities or name in self.params)
 
-    def is_size(self, word: str) -> bool:
-        """A dimension name that is not also declared as something else: a number in answers."""
-        return word in self.dims and not self.declares(word)
-
     def known_names(self) -> list[str]:
         """Names to list in an 'unknown name' message, in a stable order."""
         names = [*self.symbols, *self.givens, *self.functions, *self.identities]

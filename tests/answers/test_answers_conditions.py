@@ -235,3 +235,38 @@ def test_cases_node_records_the_otherwise_branch():
     tree = read(r"\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise} \end{cases}", NS).tree
     assert isinstance(tree, Cases) and tree.otherwise and len(tree.conditions) == 1
     assert [n.name for n in walk(tree) if isinstance(n, Name)] == ["x"]
+
+
+# -- the sympy bridge reads the new nodes -------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "[x > 0] + 2 [x <= y]",
+    "[0 < x < 1]",
+    r"\begin{cases} x^2 & x > 0 \\ -x & \text{otherwise} \end{cases}",
+    r"\begin{cases} 1 & x > 1 \\ 2 & x > 0 \\ 3 & \text{else} \end{cases}",
+    "x / n + sum(1_n)",
+    "sum([h > 0])",
+    "sum(h ⊙ [h > x])",
+])
+def test_sympy_bridge_agrees(text):
+    sympy = pytest.importorskip("sympy")
+    from grader.answers.sympy_bridge import to_sympy
+
+    tree = read(text, NS).tree
+    expr = to_sympy(tree, NS, sizes=SIZES)
+    want = evaluate(tree, NS, ENV, SIZES, len(X))
+    for point in range(len(X)):
+        mapping = {sympy.Symbol("x", real=True): sympy.Float(X[point], 30),
+                   sympy.Symbol("y", real=True): sympy.Float(Y[point], 30),
+                   sympy.MatrixSymbol("h", 2, 1): sympy.Matrix(H[point])}
+        got = float(expr.subs(mapping).doit().evalf(20))
+        assert got == pytest.approx(want[point], rel=1e-12), point
+
+
+def test_sympy_keeps_sizes_symbolic_without_numbers():
+    sympy = pytest.importorskip("sympy")
+    from grader.answers.sympy_bridge import to_sympy
+
+    expr = to_sympy(read("x / n", NS).tree, NS)
+    n = sympy.Symbol("n", integer=True, positive=True)
+    assert sympy.simplify(expr - sympy.Symbol("x", real=True) / n) == 0
