@@ -13,6 +13,7 @@ and that its value, its derivative (against finite differences) and its sympy fo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, Protocol
@@ -52,13 +53,14 @@ class ValueContext(Protocol):
 
 ShapeRule = Callable[[ShapeContext, Call, list[Shape]], Shape]
 ValueRule = Callable[[ValueContext, Call, list[Dual]], Dual]
-SympyRule = Callable[[Any, list[Any]], Any]
 Printer = Callable[[list[str]], str]
 KinkRule = Callable[[list[Array]], list[Array]]
 
 
 @dataclass(frozen=True, slots=True)
 class Builtin:
+    """One built-in function: everything each stage needs to know about it."""
+
     name: str
     #: The argument counts allowed (``max``: 1 or 2).
     arity: tuple[int, ...]
@@ -78,7 +80,10 @@ class Builtin:
     #: The arguments are sizes (dimension names or small whole numbers), not values.
     sizes: bool = False
     kinks: KinkRule | None = None
-    #: Calls over the probe names (see the module docstring) that the agreement test evaluates.
+    #: Calls that the agreement test evaluates, over its probe names: scalars ``x``, ``y``,
+    #: ``p`` (positive) and ``u`` (in (-1, 1)); columns ``v``, ``w`` (n x 1); square matrices
+    #: ``A`` (positive definite) and ``B`` (n x n); sizes ``n``, ``m``. Together they use every
+    #: allowed argument count.
     examples: tuple[str, ...] = ()
 
     def plain(self, args: list[str]) -> str:
@@ -411,8 +416,10 @@ _TABLE: list[Builtin] = [
     _scalar_function("step", lambda u: (u > 0).astype(float), lambda u, v: np.zeros_like(u),
                      lambda sp: (lambda u: sp.Heaviside(u, 0)), ("step(x)", "step(v)"),
                      aliases=("heaviside", "Heaviside"), kinks=_kink_at_argument),
-    _scalar_function("erf", D.erf, lambda u, v: 2.0 / np.sqrt(np.pi) * np.exp(-u * u),
-                     lambda sp: sp.erf, ("erf(x)", "erf(v)")),
+    # numpy has no erf; math.erf, entry by entry, is exact and fast enough.
+    _scalar_function("erf", np.vectorize(math.erf, otypes=[float]),
+                     lambda u, v: 2.0 / np.sqrt(np.pi) * np.exp(-u * u), lambda sp: sp.erf,
+                     ("erf(x)", "erf(v)")),
     Builtin("max", (1, 2), _extreme_shape,
             lambda ctx, call, args: D.extreme(args, np.maximum, np.argmax),
             _sympy_extreme("Max"), latex=("max",), kinks=_kink_extreme(1.0),

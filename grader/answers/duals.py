@@ -8,7 +8,6 @@ variable". Both the evaluator's operators and the built-in functions' rules are 
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np
@@ -347,14 +346,6 @@ def logsumexp(x: Dual) -> Dual:
 def inner(x: Dual, y: Dual) -> Dual:
     """<a, b>: the sum of the entries of a ⊙ b (a^T b for columns, tr(A^T B) for matrices)."""
     return sum_entries(product(x, y))
-
-
-def erf(u: Array) -> Array:
-    # numpy has no erf; math.erf is exact to the last bit and fast enough per entry.
-    return _ERF(u)
-
-
-_ERF = np.vectorize(math.erf, otypes=[float])
 
 
 def sigmoid(x: Array) -> Array:

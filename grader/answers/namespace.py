@@ -49,6 +49,7 @@ class Namespace:
     aliases: Mapping[str, str] = field(default_factory=dict)
     #: Names that mean an identity matrix, with its size (``I: n``).
     identities: Mapping[str, Dim] = field(default_factory=dict)
+    #: Dimension names: sizes in shapes, and numbers (this batch's size) in answers: ``1/n``.
     dims: frozenset[str] = frozenset()
     allow_inf: bool = False
     #: Parameters visible while parsing a function body (the rubric's own text only).
