@@ -19,7 +19,7 @@ from .nodes import (MUL, Apply, BinOp, Call, Const, Given, Identity, Name, Node,
                     Size, walk)
 
 #: Letters students use for sizes (the number of samples, features, classes, hidden units).
-SIZE_LETTERS = frozenset("nmdkNMDKpHhBCc")
+SIZE_LETTERS = frozenset("nmdkNMDK")
 _SUBSCRIPTED = re.compile(r"([A-Za-z]+)_?([0-9]+)")
 _PRIMES = ("'", "′")
 
@@ -114,7 +114,8 @@ class NameRules:
                 message = (f"unknown name `{word}`: it looks like a size, and this question has "
                            f"none; it knows {known}")
         else:
-            message = f"unknown name `{word}`: this question knows {known}"
+            sizes = f" (and the size{'s' if len(dims) > 1 else ''} {', '.join(dims)})" if dims else ""
+            message = f"unknown name `{word}`: this question knows {known}{sizes}"
         return self.error(message, token)
 
     def subscript_spelling(self, name: str) -> str | None:
