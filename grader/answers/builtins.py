@@ -101,7 +101,8 @@ class Builtin:
 # -- shape rules ---------------------------------------------------------------------------------
 
 def show(shape: Shape) -> str:
-    """``n x 1``; a scalar is ``1 x 1 (a scalar)``; a size not yet known (a bare ones vector's) is ``?``."""
+    """``n x 1``; a scalar is ``1 x 1 (a scalar)``; a size not known yet (a bare ones vector's)
+    is ``?``."""
     rows, cols = ("?" if str(d).startswith("?") else d for d in shape)
     text = f"{rows} x {cols}"
     return f"{text} (a scalar)" if shape == SCALAR else text
@@ -135,7 +136,7 @@ def _vector(result: str) -> ShapeRule:
 
 
 def _entrywise(ctx: ShapeContext, call: Call, shapes: list[Shape]) -> Shape:
-    """Several arguments taken entry by entry: equal shapes, or scalars that apply to every entry."""
+    """Arguments taken entry by entry: equal shapes, or scalars that apply to every entry."""
     result = SCALAR
     for shape in shapes:
         if shape == SCALAR:
@@ -468,8 +469,8 @@ _TABLE: list[Builtin] = [
     Builtin("eye", (1,), _eye_shape, _eye_value, _sympy_eye, sizes=True,
             examples=("eye(n)", "eye(3)")),
     Builtin("ones", (1, 2), _ones_shape, _ones_value, _sympy_ones, sizes=True,
-            latex_printer=lambda args: (f"\\mathbf{{1}}_{{{args[0]}}}" if len(args) == 1
-                                        else f"\\operatorname{{ones}}\\left({', '.join(args)}\\right)"),
+            latex_printer=lambda args: (f"\\mathbf{{1}}_{{{args[0]}}}" if len(args) == 1 else
+                                        _latex_call("\\operatorname{ones}")(args)),
             examples=("ones(n)", "ones(n, m)", "ones(2)")),
 ]
 

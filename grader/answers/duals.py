@@ -215,7 +215,8 @@ def norm1(x: Dual) -> Dual:
     u, tu = x
     if u.ndim == 1:
         return np.abs(u), scale(np.sign(u), tu)
-    return np.abs(u).sum(axis=(1, 2)), (None if tu is None else (d(np.sign(u)) * tu).sum(axis=(2, 3)))
+    tangent = None if tu is None else (d(np.sign(u)) * tu).sum(axis=(2, 3))
+    return np.abs(u).sum(axis=(1, 2)), tangent
 
 
 def diag(x: Dual) -> Dual:

@@ -164,8 +164,11 @@ class _Evaluation:
         if a.ndim == 1 and b.ndim == 1 and op in _SCALAR_OPS:  # the common case, kept short
             if ta is None and tb is None:
                 return _SCALAR_OPS[op](a, b), None
-            return D.product(left, right) if op == MUL or op == DOT else (
-                D.sum_(left, right, 1.0 if op == ADD else -1.0) if op != DIV else D.quotient(left, right))
+            if op in (MUL, DOT):
+                return D.product(left, right)
+            if op == DIV:
+                return D.quotient(left, right)
+            return D.sum_(left, right, 1.0 if op == ADD else -1.0)
         if op == ADD:
             return D.sum_(left, right)
         if op == SUB:

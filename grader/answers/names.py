@@ -114,7 +114,8 @@ class NameRules:
                 message = (f"unknown name `{word}`: it looks like a size, and this question has "
                            f"none; it knows {known}")
         else:
-            sizes = f" (and the size{'s' if len(dims) > 1 else ''} {', '.join(dims)})" if dims else ""
+            plural = "s" if len(dims) > 1 else ""
+            sizes = f" (and the size{plural} {', '.join(dims)})" if dims else ""
             message = f"unknown name `{word}`: this question knows {known}{sizes}"
         return self.error(message, token)
 

@@ -121,7 +121,8 @@ class Parser(NameRules):
         self.pos = 0
         self.depth = 0
         self.bars = 0  # inside |...| or ||...||: a bar closes rather than opens
-        self.conditions = 0  # > 0 where a comparison may stand: in brackets and case conditions
+        # > 0 where a comparison may stand (brackets, case conditions); < 0 in a case's value
+        self.conditions = 0
         self.exponent = 0  # > 0 inside an exponent (for the message about `X^{T-1}`)
         self.placeholders = 0  # bare ones vectors whose size the shape pass must find
 
@@ -219,6 +220,9 @@ class Parser(NameRules):
                     self.advance()
                     left = self.transpose(left, token)
                 elif kind == CMP or (kind == EQ and self.conditions):
+                    if self.conditions < 0:
+                        raise self.error("a case is written `value & condition`, like 1 & x > 0",
+                                         token)
                     if not self.conditions:
                         raise self.error("a comparison belongs inside an indicator, like [x > 0] "
                                          "or 1[x > 0], or in a case of \\begin{cases}", token)
@@ -421,7 +425,7 @@ class Parser(NameRules):
         saved = self.bars, self.conditions
         self.bars = 0
         while True:
-            self.conditions = 0
+            self.conditions = -1  # a value: a comparison here means a missing `&`
             values.append(self.parse_expression())
             if self.peek().kind == COMMA:
                 self.advance()

@@ -126,7 +126,9 @@ class _Shapes:
         """Replace each placeholder size by the size its context gave it."""
         if isinstance(node, Size) and _is_placeholder(node.dim):
             dim = self.find(node.dim)
-            return Num(float(dim), span=node.span) if isinstance(dim, int) else Size(dim, span=node.span)
+            if isinstance(dim, int):
+                return Num(float(dim), span=node.span)
+            return Size(dim, span=node.span)
         if any(new is not old for new, old in zip(kids, node.children())):
             return node.rebuild(kids)
         return node

@@ -33,7 +33,8 @@ def to_sympy(tree: Node, ns: Namespace, positive: frozenset[str] = frozenset(),
 
 
 class _Bridge:
-    def __init__(self, sympy: Any, ns: Namespace, positive: frozenset[str], sizes: Mapping[str, int]):
+    def __init__(self, sympy: Any, ns: Namespace, positive: frozenset[str],
+                 sizes: Mapping[str, int]):
         self.sp = sympy
         self.ns = ns
         self.positive = positive
@@ -124,7 +125,8 @@ class _Bridge:
         if kind is Compare:
             relation = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge, "==": sp.Eq,
                         "!=": sp.Ne}[node.op]
-            return self.entrywise(lambda a, b: sp.Piecewise((1, relation(a, b)), (0, True)), list(kids))
+            indicator = lambda a, b: sp.Piecewise((1, relation(a, b)), (0, True))  # noqa: E731
+            return self.entrywise(indicator, list(kids))
         if kind is Cases:
             return self.cases(node, list(kids))
         raise AnswerError(f"cannot turn {kind.__name__} into sympy")
@@ -148,7 +150,9 @@ class _Bridge:
         if op == DIV:
             if self.is_matrix(right):
                 reciprocal = sp.HadamardPower(right, -1)
-                return sp.HadamardProduct(left, reciprocal) if self.is_matrix(left) else left * reciprocal
+                if self.is_matrix(left):
+                    return sp.HadamardProduct(left, reciprocal)
+                return left * reciprocal
             return left / right if not self.is_matrix(left) else left * (1 / right)
         if op in (HADAMARD, AND):
             if self.is_matrix(left) and self.is_matrix(right):
@@ -190,7 +194,8 @@ class _Bridge:
 
 def _relation(sp: Any, condition: Any) -> Any:
     """The relation an indicator ``Piecewise((1, rel), (0, True))`` stands for."""
-    if isinstance(condition, sp.Piecewise) and len(condition.args) == 2 and condition.args[0].expr == 1:
+    if (isinstance(condition, sp.Piecewise) and len(condition.args) == 2
+            and condition.args[0].expr == 1):
         return condition.args[0].cond
     return sp.Eq(condition, 1)
 

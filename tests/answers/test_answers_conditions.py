@@ -118,6 +118,7 @@ def test_ones_subscript_is_a_size_and_a_condition_is_an_indicator():
     ("[x and y]", "`and` joins two comparisons"),
     (r"\begin{cases} 1 & x \end{cases}", "condition of a case is a comparison"),
     (r"\begin{cases} 1 \\ 0 \end{cases}", "value & condition"),
+    (r"\begin{cases} 1 x > 0 \\ 0 & x \le 0 \end{cases}", "value & condition"),
     (r"\begin{cases} 1 & \text{otherwise} \\ 0 & x > 0 \end{cases}", "comes last"),
     (r"\begin{cases} 1 & x > 0", "expected `\\\\`"),
     (r"1 & x > 0", "belongs in a case"),
