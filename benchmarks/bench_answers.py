@@ -11,6 +11,9 @@ For every answer it takes the median over many repetitions of:
 * matrix eval: ``evaluate`` on three batches of 21 points at three different sizes (n, m), the
   three batches together (matrix answers), as the expression checker does.
 
+The answers include HW2's forms: sizes as numbers, elementwise shorthand, ones vectors,
+indicators, cases, norms with subscripts, inner products and inverse transposes.
+
 It then prints, per stage, the median and the 90th percentile of those per-answer medians in µs,
 the slowest answer, and the target: parse <= 300 µs, scalar eval <= 100 µs, matrix eval (three
 sizes) <= 300 µs.
@@ -52,6 +55,17 @@ MATRIX_NS = Namespace(
     identities={"I": "n"},
     dims=frozenset({"n", "m"}),
 )
+#: Logistic regression with HW2's conventions: sizes as numbers and elementwise shorthand.
+LOGISTIC_NS = Namespace(
+    symbols={"X": Symbol("X", ("n", "m")), "w": Symbol("w", ("m", 1)), "y": Symbol("y", ("n", 1)),
+             "h": Symbol("h", ("n", 1))},
+    dims=frozenset({"n", "m"}),
+    broadcast=True,
+)
+#: Scalar answers with piecewise functions and indicators.
+PIECEWISE_NS = Namespace(
+    symbols={name: Symbol(name) for name in ("x", "r", "delta")},
+)
 LINEAR_NS = Namespace(
     symbols={"w": Symbol("w", ("n", 1)), "x": Symbol("x", ("n", 1)), "y": Symbol("y")},
     dims=frozenset({"n"}),
@@ -82,6 +96,15 @@ SCALAR_ANSWERS = [
     "beta x_i - log(1 + exp(beta x_i))",
     "tanh(x) (1 - tanh(x)^2)",
 ]
+PIECEWISE_ANSWERS = [
+    "relu(x)",
+    "1[x > 0]",
+    "\\mathbb{1}_{x > 0}",
+    "\\begin{cases} 1 & x > 0 \\\\ 0 & \\text{otherwise} \\end{cases}",
+    "clip(r, -delta, delta)",
+    "\\begin{cases} r & |r| \\le \\delta \\\\ \\delta\\, \\mathrm{sign}(r) & \\text{otherwise} \\end{cases}",
+    "max(0, x) + min(0, r)",
+]
 MATRIX_ANSWERS = [
     (MATRIX_NS, "diag(f) - f f^T"),
     (MATRIX_NS, "(A + A^T)x + z"),
@@ -98,6 +121,15 @@ MATRIX_ANSWERS = [
     (LINEAR_NS, "(w^T x - y) x"),
     (LINEAR_NS, "(\\bar{\\omega}^T \\bar{x} - y) \\bar{x}"),
     (LINEAR_NS, "x x^T w - y x"),
+    (LOGISTIC_NS, "(1/n) X^T (σ(Xw) - y)"),
+    (LOGISTIC_NS, "\\frac{1}{n} X^\\top\\left(\\frac{1}{1 + e^{-Xw}} - y\\right)"),
+    (LOGISTIC_NS, "X^T(Xw - y)/n"),
+    (LOGISTIC_NS, "1 - h^2"),
+    (LOGISTIC_NS, "h - \\mathbf{1}"),
+    (LOGISTIC_NS, "1[h > 0] ⊙ h"),
+    (MATRIX_NS, "A^{-T}"),
+    (MATRIX_NS, "\\|x\\|_2^2 + \\langle x, z \\rangle + \\log\\det A"),
+    (MATRIX_NS, "softmax(x) - z"),
 ]
 
 
@@ -150,12 +182,13 @@ def run(repeat: int) -> list[Stage]:
     scalar_us: dict[str, float] = {}
     matrix_us: dict[str, float] = {}
 
-    scalar_env = _sample(SCALAR_NS, SCALAR_POINTS, {}, rng)
-    for text in SCALAR_ANSWERS:
-        parse_us[text] = _median_ns(lambda: read(text, SCALAR_NS), repeat) / 1e3
-        tree = read(text, SCALAR_NS).tree
-        scalar_us[text] = _median_ns(
-            lambda: evaluate(tree, SCALAR_NS, scalar_env, {}, SCALAR_POINTS), repeat) / 1e3
+    for ns, answers in ((SCALAR_NS, SCALAR_ANSWERS), (PIECEWISE_NS, PIECEWISE_ANSWERS)):
+        scalar_env = _sample(ns, SCALAR_POINTS, {}, rng)
+        for text in answers:
+            parse_us[text] = _median_ns(lambda: read(text, ns), repeat) / 1e3
+            tree = read(text, ns).tree
+            scalar_us[text] = _median_ns(
+                lambda: evaluate(tree, ns, scalar_env, {}, SCALAR_POINTS), repeat) / 1e3
 
     for ns, text in MATRIX_ANSWERS:
         parse_us[text] = _median_ns(lambda: read(text, ns), repeat) / 1e3

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .builtins import BUILTINS, Builtin
 from .errors import AnswerError
-from .evaluate import evaluate, gradient
+from .evaluate import evaluate, gradient, kink_distance
+from .lexer import ESCAPE_HINT
 from .namespace import SCALAR, Function, Namespace, Shape, Symbol
 from .nodes import Node
-from .parser import parse
+from .parser import parse, parse_condition
 from .shapes import infer_shape, show
 
 __all__ = [
-    "AnswerError", "Expression", "Function", "Namespace", "Node", "SCALAR", "Shape", "Symbol",
-    "evaluate", "gradient", "infer_shape", "parse", "read", "show",
+    "AnswerError", "BUILTINS", "Builtin", "ESCAPE_HINT", "Expression", "Function", "Namespace",
+    "Node", "SCALAR", "Shape", "Symbol", "evaluate", "gradient", "infer_shape", "kink_distance",
+    "parse", "parse_condition", "read", "show",
 ]
 
 

@@ -188,6 +188,9 @@ class _IntervalReader:
                 segments.append([])
             else:
                 segments[-1].append(token)
+        equal = next((op for op in ops if op.value in ("==", "!=")), None)
+        if equal is not None:
+            raise self.fail("write an inequality with <, <=, > or >=", equal)
         if any(not s for s in segments) or len(ops) > 2:
             raise self.fail("write an inequality like 0 < alpha < 2", ops[0] if ops else tokens[0])
         if len({op.value[0] for op in ops}) > 1:

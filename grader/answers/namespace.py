@@ -11,20 +11,6 @@ from .nodes import Dim, Node
 Shape = tuple[Dim, Dim]
 SCALAR: Shape = (1, 1)
 
-#: Built-in functions: name → allowed argument counts. The parser accepts no other calls.
-BUILTINS: Mapping[str, tuple[int, ...]] = MappingProxyType({
-    "exp": (1,), "log": (1,), "sqrt": (1,), "abs": (1,), "sin": (1,), "cos": (1,), "tan": (1,),
-    "tanh": (1,), "sinh": (1,), "cosh": (1,), "arctan": (1,), "arcsin": (1,), "arccos": (1,),
-    "sec": (1,), "csc": (1,), "cot": (1,), "sech": (1,), "csch": (1,), "coth": (1,),
-    "sigmoid": (1,), "softplus": (1,), "relu": (1,), "sign": (1,), "max": (1, 2), "min": (1, 2),
-    "sum": (1,), "norm": (1,), "diag": (1,), "hadamard": (2,), "eye": (1,), "trace": (1,),
-    "det": (1,), "inv": (1,), "softmax": (1,),
-})
-#: Other spellings of built-ins.
-BUILTIN_ALIASES: Mapping[str, str] = MappingProxyType({
-    "ln": "log", "sigma": "sigmoid", "tr": "trace", "atan": "arctan", "asin": "arcsin",
-    "acos": "arccos", "Diag": "diag", "logistic": "sigmoid",
-})
 CONSTANTS = frozenset({"e", "pi", "inf"})
 CONSTANT_ALIASES: Mapping[str, str] = MappingProxyType(
     {"infty": "inf", "infinity": "inf", "oo": "inf", "Inf": "inf"})
@@ -63,10 +49,15 @@ class Namespace:
     aliases: Mapping[str, str] = field(default_factory=dict)
     #: Names that mean an identity matrix, with its size (``I: n``).
     identities: Mapping[str, Dim] = field(default_factory=dict)
+    #: Dimension names: sizes in shapes, and numbers (this batch's size) in answers: ``1/n``.
     dims: frozenset[str] = frozenset()
     allow_inf: bool = False
     #: Parameters visible while parsing a function body (the rubric's own text only).
     params: frozenset[str] = frozenset()
+    #: Elementwise shorthand, as numpy and ML papers write it: a scalar plus a vector or matrix,
+    #: powers and division of vectors (and non-square matrices) entry by entry. Square matrices
+    #: keep their matrix meaning (A^2 is A A, A^{-1} the inverse) either way.
+    broadcast: bool = False
 
     def canonical(self, word: str) -> str:
         """The declared name ``word`` spells, or ``word`` itself."""

@@ -1,41 +1,94 @@
-"""Tokens → parse tree: a small Pratt parser.
+"""Tokens → parse tree: a small Pratt parser (the grammar is written down in docs/answer-grammar.md).
 
 Why hand-written rather than a parser generator: what a word means depends on the question (a
 declared ``T`` makes ``x^T`` a power; a declared function ``f`` makes ``f(x)`` a call while
 ``x(1 - x)`` is a product), implicit multiplication is everywhere in student text, and a parse must
 cost well under the 300 µs budget. A Pratt parser does all three in one pass and points at the
 exact token that failed. The grammar is still a whitelist: each token kind has one rule below and
-names resolve only to what the question declares or the built-in tables list.
+names resolve (``names``) only to what the question declares or the builtins table lists.
+
+Comparisons exist only inside indicators (``[x > 0]``, ``1[x > 0]``, ``\\mathbb{1}_{x > 0}``) and
+the conditions of ``\\begin{cases}``: a bracket is an indicator exactly when it holds one.
 """
 
 from __future__ import annotations
 
 from .errors import AnswerError
-from .lexer import (BAR, COMMA, DBAR, DECOR, EOF, EQ, FRAC, LP, NAME, NUM, OP, RP, SQRT,
-                    TRANSPOSE, Token, tokenize)
-from .namespace import BUILTIN_ALIASES, BUILTINS, CONSTANT_ALIASES, CONSTANTS, Namespace
-from .shapes import ELEMENTWISE
-from .nodes import (ADD, DIV, DOT, HADAMARD, MUL, SUB, Apply, BinOp, Call, Const, Given, Identity,
-                    Name, Neg, Node, Num, Param, Pow, Transpose, walk)
+from .lexer import (AMP, BAR, CASES, CMP, COMMA, DBAR, DECOR, ENDCASES, EOF, EQ, ESCAPE_HINT,
+                    FRAC, LP, NAME, NORMSUB, NUM, ONES, OP, ROWSEP, RP, SQRT, TEXT, TRANSPOSE,
+                    Token, looks_mangled, tokenize)
+from .names import NameRules, derivative_message
+from .namespace import Namespace
+from .nodes import (ADD, AND, DIV, DOT, HADAMARD, MUL, SUB, Apply, BinOp, Call, Cases, Compare,
+                    Const, Neg, Node, Num, Pow, Size, Transpose, height, is_condition)
+from .shapes import UnsizedOnes, infer_shape, resolve
 
 MAX_DEPTH = 60
 #: Height of the finished tree: a flat chain like ``x+x+...+x`` nests only as deep as the chain is
-#: long, and every later pass (shapes, evaluation, printing, sympy) recurses over the tree.
+#: long; sympy and dataclass equality still recurse over trees.
 MAX_HEIGHT = 150
-_CLOSERS = {"(": ")", "[": "]", "{": "}", "\\{": "\\}"}
+_CLOSERS = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "⟨": "⟩"}
 # Binding powers.
-_ADD_BP, _MUL_BP, _NEG_BP, _POW_BP, _POSTFIX_BP = 10, 20, 30, 40, 50
-_STARTS_OPERAND = {NUM, NAME, LP, FRAC, SQRT, DECOR, BAR, DBAR}
+_AND_BP, _CMP_BP, _ADD_BP, _MUL_BP, _NEG_BP, _POW_BP, _POSTFIX_BP = 3, 5, 10, 20, 30, 40, 50
+_STARTS_OPERAND = {NUM, NAME, LP, FRAC, SQRT, DECOR, BAR, DBAR, ONES, CASES}
+_TRANSPOSE_MARKS = ("⊤", "ᵀ", "′")
+_CASE_IF = {"if", "when", "for", "where", "whenever"}
+_CASE_OTHERWISE = {"otherwise", "else", "elsewhere", "ow"}
+_CASE_ONLY = "`{}` belongs in a case of \\begin{{cases}} value & condition \\\\ ... \\end{{cases}}"
 
 
 def parse(text: str, namespace: Namespace) -> Node:
     """Parse one answer; raise AnswerError (with a caret) when the text is not an answer."""
     try:
-        return Parser(text, namespace, _answer_tokens(text)).parse_answer()
+        parser = Parser(text, namespace, _answer_tokens(text))
+        tree = parser.parse_answer()
+        if parser.placeholders or namespace.broadcast:
+            tree = _resolved(tree, namespace)
+        return tree
     except AnswerError as err:
-        raise err.with_text(text) from None
+        raise _hinted(err.with_text(text), text) from None
     except RecursionError:
         raise AnswerError("the answer is nested too deeply", text) from None
+
+
+def parse_condition(text: str, namespace: Namespace) -> Node:
+    """A condition over the question's names, from trusted rubric text (``y0 != 100 x0``,
+    ``0 < a < 2``, ``x >= 0 and y >= 0``): a tree that evaluates to 1 where it holds, 0 where not.
+    Besides ``< <= > >=`` it allows ``==`` and ``!=`` (equal within a relative 1e-9)."""
+    try:
+        parser = Parser(text, namespace)
+        parser.conditions = 1
+        if parser.peek().kind == EOF:
+            raise AnswerError("the condition is empty", text)
+        tree = parser.parse_expression()
+        if parser.peek().kind != EOF:
+            raise parser.error(f"unexpected `{parser._show(parser.peek())}`", parser.peek())
+        if not is_condition(tree):
+            raise AnswerError("a condition compares two expressions, like y0 != 100 x0", text)
+        if parser.placeholders or namespace.broadcast:
+            tree = resolve(tree, namespace)
+        infer_shape(tree, namespace)
+        return tree
+    except AnswerError as err:
+        raise err.with_text(text) from None
+
+
+def _resolved(tree: Node, ns: Namespace) -> Node:
+    """The tree with ones vectors sized and elementwise powers marked. A shape error is left for
+    ``infer_shape`` to report (a wrong answer, not an unreadable one)."""
+    try:
+        return resolve(tree, ns)
+    except UnsizedOnes:
+        raise
+    except AnswerError:
+        return tree
+
+
+def _hinted(err: AnswerError, text: str) -> AnswerError:
+    """A parse error of text that YAML's double quotes seem to have mangled says so."""
+    if ESCAPE_HINT in err.message or not looks_mangled(text):
+        return err
+    return AnswerError(f"{err.message}; note: {ESCAPE_HINT}", err.text, err.span)
 
 
 def _answer_tokens(text: str) -> list[Token]:
@@ -43,10 +96,10 @@ def _answer_tokens(text: str) -> list[Token]:
     has to be made of known characters and commands: ``∂L/∂w = 2w`` is fine.
     """
     try:
-        return tokenize(text)
+        return tokenize(text)  # checks the whole text for mangled escapes first
     except AnswerError as err:
         cut = text.rfind("=")
-        if err.span is None or cut <= 0 or err.span[0] >= cut or text[cut - 1] in "<>":
+        if err.span is None or cut <= 0 or err.span[0] >= cut or text[cut - 1] in "<>!=":
             raise
     try:
         tail = tokenize(text[cut + 1:])
@@ -58,7 +111,7 @@ def _answer_tokens(text: str) -> list[Token]:
     return [Token(EQ, "=", cut, cut + 1), *shifted]
 
 
-class Parser:
+class Parser(NameRules):
     """One pass over one text. Also used by the interval reader, which parses endpoints."""
 
     def __init__(self, text: str, namespace: Namespace, tokens: list[Token] | None = None):
@@ -68,10 +121,15 @@ class Parser:
         self.pos = 0
         self.depth = 0
         self.bars = 0  # inside |...| or ||...||: a bar closes rather than opens
+        # > 0 where a comparison may stand (brackets, case conditions); < 0 in a case's value
+        self.conditions = 0
+        self.exponent = 0  # > 0 inside an exponent (for the message about `X^{T-1}`)
+        self.placeholders = 0  # bare ones vectors whose size the shape pass must find
 
     # -- token access ------------------------------------------------------------------------
     def peek(self, offset: int = 0) -> Token:
-        return self.tokens[min(self.pos + offset, len(self.tokens) - 1)]
+        tokens, index = self.tokens, self.pos + offset
+        return tokens[index] if index < len(tokens) else tokens[-1]
 
     def advance(self) -> Token:
         token = self.tokens[self.pos]
@@ -95,14 +153,24 @@ class Parser:
     def _show(self, token: Token) -> str:
         return self.text[token.start:token.end] or token.value
 
+    def starts_operand(self, token: Token) -> bool:
+        return token.kind in _STARTS_OPERAND
+
     # -- grammar -----------------------------------------------------------------------------
     def parse_answer(self) -> Node:
         """A whole answer. ``lhs = rhs`` is read as its right-hand side, the usual way to write it."""
-        equals = [i for i, t in enumerate(self.tokens) if t.kind == EQ]
-        if equals:
-            self.pos = equals[-1] + 1
+        equals, depth = None, 0
+        for index, token in enumerate(self.tokens):
+            if token.kind in (LP, CASES):
+                depth += 1
+            elif token.kind in (RP, ENDCASES):
+                depth -= 1
+            elif token.kind == EQ and depth <= 0:
+                equals = index
+        if equals is not None:
+            self.pos = equals + 1
             if self.peek().kind == EOF:
-                raise self.error("nothing after `=`", self.tokens[equals[-1]])
+                raise self.error("nothing after `=`", self.tokens[equals])
         if self.peek().kind == EOF:
             raise AnswerError("the answer is empty", self.text)
         tree = self.parse_expression()
@@ -110,8 +178,10 @@ class Parser:
         if token.kind != EOF:
             if token.kind == RP:
                 raise self.error(f"`{token.value}` has no matching opening bracket", token)
+            if token.kind in (AMP, ROWSEP, ENDCASES, TEXT):
+                raise self.error(_CASE_ONLY.format(self._show(token)), token)
             raise self.error(f"unexpected `{self._show(token)}`", token)
-        if len(self.tokens) > MAX_HEIGHT and _height(tree) > MAX_HEIGHT:
+        if len(self.tokens) > MAX_HEIGHT and height(tree) > MAX_HEIGHT:
             raise AnswerError(f"the answer is nested too deeply or is too long a chain of "
                               f"operations (at most {MAX_HEIGHT} levels): simplify it", self.text)
         return tree
@@ -122,35 +192,59 @@ class Parser:
             raise self.error("the answer is nested too deeply")
         try:
             left = self.parse_prefix()
+            chained = False  # `left` is a comparison made here, so `a < b < c` chains
             while True:
                 token = self.peek()
-                if token.kind == OP and token.value in ("+", "-"):
+                kind = token.kind
+                if kind == OP and token.value in ("+", "-"):
                     if _ADD_BP <= min_bp:
                         break
                     self.advance()
                     right = self.parse_expression(_ADD_BP)
                     left = BinOp(ADD if token.value == "+" else SUB, left, right, span=_join(left, right))
-                elif token.kind == OP and token.value in ("*", "/", HADAMARD, DOT):
+                elif kind == OP and token.value in ("*", "/", HADAMARD, DOT):
                     if _MUL_BP <= min_bp:
                         break
                     self.advance()
                     right = self.parse_expression(_MUL_BP)
                     op = {"*": MUL, "/": DIV, HADAMARD: HADAMARD, DOT: DOT}[token.value]
-                    left = BinOp(op, left, right, span=(left.span[0], right.span[1]))
-                elif token.kind == OP and token.value == "^":
+                    left = BinOp(op, left, right, span=_join(left, right))
+                elif kind == OP and token.value == "^":
                     if _POW_BP <= min_bp:
                         break
                     self.advance()
                     left = self.parse_power(left, token)
-                elif token.kind == TRANSPOSE:
+                elif kind == TRANSPOSE:
                     if _POSTFIX_BP <= min_bp:
                         break
                     self.advance()
                     left = self.transpose(left, token)
+                elif kind == CMP or (kind == EQ and self.conditions):
+                    if self.conditions < 0:
+                        raise self.error("a case is written `value & condition`, like 1 & x > 0",
+                                         token)
+                    if not self.conditions:
+                        raise self.error("a comparison belongs inside an indicator, like [x > 0] "
+                                         "or 1[x > 0], or in a case of \\begin{cases}", token)
+                    if _CMP_BP <= min_bp:
+                        break
+                    self.advance()
+                    right = self.parse_expression(_CMP_BP)
+                    left = self.comparison(left, "==" if kind == EQ else token.value, right, chained)
+                    chained = True
+                elif self.is_and(token):
+                    if _AND_BP <= min_bp:
+                        break
+                    self.advance()
+                    right = self.parse_expression(_AND_BP)
+                    if not (is_condition(left) and is_condition(right)):
+                        raise self.error("`and` joins two comparisons, like 0 < x and x < 1", token)
+                    left = BinOp(AND, left, right, span=_join(left, right))
+                    chained = False
                 elif self.starts_implicit_operand(token):
                     if _MUL_BP <= min_bp:
                         break
-                    if token.kind == NUM and self.tokens[self.pos - 1].kind == NUM:
+                    if kind == NUM and self.tokens[self.pos - 1].kind == NUM:
                         raise self.error("two numbers in a row: is an operator missing?", token)
                     right = self.parse_expression(_MUL_BP)
                     left = BinOp(MUL, left, right, span=_join(left, right))
@@ -159,6 +253,24 @@ class Parser:
             return left
         finally:
             self.depth -= 1
+
+    def comparison(self, left: Node, op: str, right: Node, chained: bool) -> Node:
+        """``left op right``; after a comparison made in the same run, ``a < b < c`` is
+        ``a < b and b < c``."""
+        if not chained:
+            return Compare(op, left, right, span=_join(left, right))
+        last = left
+        while isinstance(last, BinOp):
+            last = last.right
+        assert isinstance(last, Compare)
+        step = Compare(op, last.right, right, span=_join(last.right, right))
+        return BinOp(AND, left, step, span=_join(left, right))
+
+    def is_and(self, token: Token) -> bool:
+        if token.kind == TEXT:
+            return token.value == "and" and self.conditions > 0
+        return (token.kind == NAME and token.value == "and" and self.conditions > 0
+                and not self.ns.declares("and"))
 
     def starts_implicit_operand(self, token: Token) -> bool:
         if token.kind in (BAR, DBAR):
@@ -189,24 +301,48 @@ class Parser:
             return self.parse_argument()
         if kind in (BAR, DBAR):
             return self.parse_bars(token)
+        if kind == ONES:
+            return self.parse_ones(token)
+        if kind == CASES:
+            return self.parse_cases(token)
         if kind == EOF:
             raise self.error("the answer ends too early: something is missing here", token)
         if kind == RP:
             raise self.error(f"`{token.value}` has no matching opening bracket", token)
         if kind == TRANSPOSE:
             raise self.error("a transpose needs something before it", token)
+        if kind in (CMP, EQ):
+            raise self.error(f"`{self._show(token)}` needs something on its left", token)
+        if kind in (AMP, ROWSEP, ENDCASES, TEXT):
+            raise self.error(_CASE_ONLY.format(self._show(token)), token)
         raise self.error(f"unexpected `{self._show(token)}`", token)
 
     def parse_group_rest(self, opener: Token) -> Node:
         if self.peek().kind == RP:
             raise self.error("empty brackets", self.peek())
-        saved, self.bars = self.bars, 0
+        saved = self.bars, self.conditions
+        self.bars = 0
+        if opener.value == "⟨":
+            return self.parse_inner_product(opener, saved)
+        self.conditions = 1  # a bracket holding a comparison is an indicator
         inner = self.parse_expression()
-        self.bars = saved
+        self.bars, self.conditions = saved
         if self.peek().kind == COMMA:
             raise self.error("a comma here: only function calls take several arguments", self.peek())
         self.expect_close(opener)
         return _respan(inner, (opener.start, self.tokens[self.pos - 1].end))
+
+    def parse_inner_product(self, opener: Token, saved: tuple[int, int]) -> Node:
+        """``\\langle a, b \\rangle``."""
+        self.conditions = 0
+        first = self.parse_expression()
+        if self.peek().kind != COMMA:
+            raise self.error("an inner product is written \\langle a, b \\rangle", self.peek())
+        self.advance()
+        second = self.parse_expression()
+        self.bars, self.conditions = saved
+        self.expect_close(opener)
+        return Call("inner", (first, second), span=(opener.start, self.tokens[self.pos - 1].end))
 
     def parse_argument(self) -> Node:
         """The argument of \\frac, \\sqrt or a decoration: a braced group or one operand."""
@@ -214,6 +350,10 @@ class Parser:
         if token.kind == LP and token.value == "{":
             return self.parse_group_rest(self.advance())
         return self.parse_expression(_POW_BP)
+
+    def unbracketed_argument(self, token: Token) -> Node:
+        """The operand of ``\\exp x`` or ``\\det X``."""
+        return self.parse_expression(_POW_BP - 1) if token.kind != OP else self.parse_prefix()
 
     def parse_frac_argument(self) -> Node:
         """An argument of \\frac; in ``\\frac14`` each digit is one argument, as in LaTeX."""
@@ -234,39 +374,153 @@ class Parser:
         return Pow(operand, BinOp(DIV, Num(1.0), index), span=span)
 
     def parse_bars(self, opener: Token) -> Node:
+        """``|x|``; ``‖x‖``, ``‖x‖_2`` and ``‖X‖_F``."""
         self.bars += 1
+        saved, self.conditions = self.conditions, 0
         inner = self.parse_expression()
         self.bars -= 1
+        self.conditions = saved
         closer = self.peek()
         if closer.kind != opener.kind:
             raise self.error(f"`{self._show(opener)}` is never closed", closer)
         self.advance()
-        func = "abs" if opener.kind == BAR else "norm"
-        return Call(func, (inner,), span=(opener.start, closer.end))
+        span = (opener.start, closer.end)
+        if opener.kind == BAR:
+            return Call("abs", (inner,), span=span)
+        args: tuple[Node, ...] = (inner,)
+        if self.peek().kind == NORMSUB:
+            sub = self.advance()
+            span = (opener.start, sub.end)
+            if sub.value in ("1", "2"):
+                args = (inner, Num(float(sub.value), span=(sub.start, sub.end)))
+        return Call("norm", args, span=span)
+
+    def parse_ones(self, token: Token) -> Node:
+        """``1_n`` and ``\\mathbf{1}_n`` (ones), ``\\mathbb{1}_{x > 0}`` and ``\\mathbb{1}[x > 0]``
+        (indicators), and a bare ``\\mathbf{1}`` sized by its context."""
+        span = (token.start, token.end)
+        if token.value == "_":
+            opener = self.peek()
+            if opener.kind == LP:
+                condition = self.parse_group_rest(self.advance())
+                if is_condition(condition):
+                    return _respan(condition, (token.start, condition.span[1]))
+            raise self.error("write 1_n for a vector of ones or 1_{x > 0} for an indicator", token)
+        if token.value:
+            return Call("ones", (self.size_word(token.value, token),), span=span)
+        ones = Call("ones", (Size(f"?{self.placeholders}", span=span),), span=span)
+        self.placeholders += 1
+        nxt = self.peek()
+        if nxt.kind == LP and nxt.value in ("[", "(", "\\{", "{"):
+            group = self.parse_group_rest(self.advance())
+            if is_condition(group):
+                return _respan(group, (token.start, group.span[1]))
+            return BinOp(MUL, ones, group, span=(token.start, group.span[1]))
+        return ones
+
+    def parse_cases(self, opener: Token) -> Node:
+        """``\\begin{cases} value & condition \\\\ ... [value & \\text{otherwise}] \\end{cases}``."""
+        values: list[Node] = []
+        conditions: list[Node] = []
+        saved = self.bars, self.conditions
+        self.bars = 0
+        while True:
+            self.conditions = -1  # a value: a comparison here means a missing `&`
+            values.append(self.parse_expression())
+            if self.peek().kind == COMMA:
+                self.advance()
+            if self.peek().kind == AMP:
+                self.advance()
+            elif self.peek().kind not in (TEXT, NAME):
+                raise self.error("a case is written `value & condition`, like 1 & x > 0", self.peek())
+            if self.case_words():
+                break
+            self.conditions = 1
+            condition = self.parse_expression()
+            if not is_condition(condition):
+                raise self.error("the condition of a case is a comparison, like x > 0",
+                                 self.tokens[self.pos - 1])
+            conditions.append(condition)
+            if self.peek().kind == COMMA:
+                self.advance()
+            if self.peek().kind == ROWSEP:
+                self.advance()
+                if self.peek().kind != ENDCASES:
+                    continue
+            if self.peek().kind == ENDCASES:
+                break
+            raise self.error("expected `\\\\` and another case, or \\end{cases}", self.peek())
+        if self.peek().kind == COMMA:
+            self.advance()
+        if self.peek().kind == ROWSEP:
+            self.advance()
+        closer = self.peek()
+        if closer.kind != ENDCASES:
+            raise self.error("the `otherwise` case comes last: expected \\end{cases}", closer)
+        self.advance()
+        self.bars, self.conditions = saved
+        return Cases(tuple(values), tuple(conditions), span=(opener.start, closer.end))
+
+    def case_words(self) -> bool:
+        """Skip ``if``/``when`` before a condition; True after ``otherwise`` (the last case)."""
+        while True:
+            token = self.peek()
+            word = token.value if token.kind == TEXT else (
+                token.value if token.kind == NAME and not self.ns.declares(token.value) else "")
+            if word in _CASE_IF:
+                self.advance()
+            elif word in _CASE_OTHERWISE:
+                self.advance()
+                return True
+            elif token.kind == TEXT:
+                raise self.error(f"`{self._show(token)}` cannot be read here: write one case per "
+                                 "condition", token)
+            else:
+                return False
 
     def parse_power(self, base: Node, caret: Token) -> Node:
         token = self.peek()
         if self.is_transpose_mark(token):
             self.advance()
-            return Transpose(base, span=(base.span[0], token.end))
+            return self.transpose(base, token)
         if self.is_glued_transpose(token):
             # `A^Tx` is A^T x: the tokenizer read `Tx` as one word.
             rest = token.value[1:]
             self.tokens[self.pos] = Token(NAME, rest, token.start + 1, token.end, token.decor, token.latex)
             return Transpose(base, span=(base.span[0], token.start + 1))
-        if (token.kind == LP and token.value == "{" and self.is_transpose_mark(self.peek(1))
-                and self.peek(2).kind == RP):
-            self.advance(), self.advance()
-            end = self.advance().end
-            return Transpose(base, span=(base.span[0], end))
-        if token.kind == LP and token.value == "{":
+        braced = token.kind == LP and token.value == "{"
+        if braced and self.is_transpose_mark(self.peek(1)) and self.peek(2).kind == RP:
+            self.advance()
+            mark = self.advance()
+            self.advance()
+            return self.transpose(base, mark, end=self.tokens[self.pos - 1].end)
+        inverse = self.inverse_transpose(braced)
+        if inverse:
+            end = self.tokens[self.pos - 1].end
+            power = Pow(base, Neg(Num(1.0)), span=(base.span[0], end))
+            return Transpose(power, span=(base.span[0], end))
+        self.exponent += 1
+        if braced:
             exponent = self.parse_group_rest(self.advance())
         else:
             exponent = self.parse_expression(_POW_BP - 1)
+        self.exponent -= 1
         span = (base.span[0], exponent.span[1])
         if isinstance(base, Const) and base.name == "e":
             return Call("exp", (exponent,), span=span)
         return Pow(base, exponent, span=span)
+
+    def inverse_transpose(self, braced: bool) -> bool:
+        """``X^{-T}``, ``X^-T``, ``X^{-\\top}``: consumed when present."""
+        first = 1 if braced else 0
+        minus, mark = self.peek(first), self.peek(first + 1)
+        if not (minus.kind == OP and minus.value == "-" and self.is_transpose_mark(mark)):
+            return False
+        if braced and self.peek(first + 2).kind != RP:
+            return False
+        for _ in range(first + 2 + (1 if braced else 0)):
+            self.advance()
+        return True
 
     def is_glued_transpose(self, token: Token) -> bool:
         """``Tx`` right after ``^``, where the question declares neither ``T`` nor ``Tx`` but can
@@ -276,96 +530,23 @@ class Parser:
         if self.ns.declares("T") or self.ns.declares(token.value):
             return False
         rest = token.value[1:]
-        return self.ns.declares(rest) or self._split(rest) is not None
+        return self.ns.declares(rest) or self.split(rest) is not None
 
     def is_transpose_mark(self, token: Token) -> bool:
-        if token.kind == TRANSPOSE and token.value in ("⊤", "ᵀ"):
+        if token.kind == TRANSPOSE and token.value in _TRANSPOSE_MARKS:
             return True
         return token.kind == NAME and token.value == "T" and not self.ns.declares("T")
 
-    def transpose(self, operand: Node, token: Token) -> Node:
-        if token.value == "'" and isinstance(operand, Apply):
-            raise self.error(f"`{operand.func}'` looks like a derivative: write it out instead", token)
-        return Transpose(operand, span=(operand.span[0], token.end))
-
-    # -- names -------------------------------------------------------------------------------
-    def parse_name(self, token: Token) -> Node:
-        word = token.value
-        span = (token.start, token.end)
-        ns = self.ns
-        name = ns.canonical(self.decorated(token))
-        if name in ns.params:
-            return Param(name, span=span)
-        if name in ns.symbols:
-            return Name(name, span=span)
-        if name in ns.givens:
-            return Given(name, span=span)
-        if name in ns.identities:
-            return Identity(ns.identities[name], span=span)
-        if name in ns.functions:
-            return self.parse_declared_call(name, token)
-        builtin = BUILTIN_ALIASES.get(word, word)
-        if builtin in BUILTINS:
-            return self.parse_builtin_call(builtin, token)
-        constant = CONSTANT_ALIASES.get(word, word)
-        if constant in CONSTANTS:
-            if constant == "inf" and not ns.allow_inf:
-                raise self.error("infinity is not an answer to this question", token)
-            return Const(constant, span=span)
-        if self.split_word(word, token):
-            return self.parse_name(self.advance())
-        known = ", ".join(ns.known_names()) or "no names (numbers only)"
-        raise self.error(f"unknown name `{word}`: this question knows {known}", token)
-
-    def decorated(self, token: Token) -> str:
-        """``\\hat{x}`` means a declared ``x_hat``/``xhat`` when there is one, else plain ``x``."""
-        if token.decor in ("hat", "tilde", "bar", "dot"):
-            for candidate in (f"{token.value}_{token.decor}", f"{token.value}{token.decor}",
-                              f"{token.decor}_{token.value}", f"{token.decor}{token.value}"):
-                if self.ns.declares(candidate):
-                    return candidate
-        return token.value
-
-    def split_word(self, word: str, token: Token) -> bool:
-        """Read an undeclared word as declared one-word names side by side: ``ax`` is ``a x``.
-
-        Only when the whole word splits into declared symbols (longest first); a declared name
-        always wins over a split, and built-in function names are never split off. The parts go
-        back into the token stream, so ``ff^T`` is ``f f^T``: a power or transpose after the
-        word belongs to its last name, as it does when the names are spaced.
-        """
-        if "_" in word or len(word) > 12 or token.decor:
-            return False
-        parts = self._split(word)
-        if not parts or len(parts) < 2:
-            return False
-        pieces, offset = [], token.start
-        for part in parts:
-            end = min(offset + len(part), token.end)
-            pieces.append(Token(NAME, part, offset, end))
-            offset = end
-        self.tokens[self.pos - 1:self.pos] = pieces
-        self.pos -= 1
-        return True
-
-    def _split(self, word: str) -> list[str] | None:
-        if not word:
-            return []
-        for cut in range(len(word), 0, -1):
-            head = word[:cut]
-            name = self.ns.canonical(head)
-            usable = (name in self.ns.symbols or name in self.ns.givens or name in self.ns.params
-                      or head in ("e", "pi"))
-            if usable and not (head == "e" and self.ns.declares("e")):
-                rest = self._split(word[cut:])
-                if rest is not None:
-                    return [head, *rest]
-        return None
+    def transpose(self, operand: Node, token: Token, end: int | None = None) -> Node:
+        if token.value in ("'", "′") and isinstance(operand, Apply) and self.peek().kind == LP:
+            raise self.error(derivative_message(operand.func), token)
+        return Transpose(operand, span=(operand.span[0], end if end is not None else token.end))
 
     def parse_call_arguments(self, func: str) -> list[Node]:
         opener = self.advance()
         args: list[Node] = []
-        saved, self.bars = self.bars, 0
+        saved = self.bars, self.conditions
+        self.bars = self.conditions = 0
         while True:
             if self.peek().kind == RP and not args:
                 raise self.error(f"{func}() needs an argument", self.peek())
@@ -374,121 +555,9 @@ class Parser:
                 self.advance()
                 continue
             break
-        self.bars = saved
+        self.bars, self.conditions = saved
         self.expect_close(opener)
         return args
-
-    def parse_builtin_call(self, func: str, token: Token) -> Node:
-        power = self.function_power(func, token)
-        call = self.parse_builtin_arguments(func, token)
-        if power is None:
-            return call
-        return Pow(call, power, span=call.span)
-
-    def function_power(self, func: str, token: Token) -> Node | None:
-        """``\\sin^2 x`` and ``tanh^2(x)``: a whole-number power written before the argument."""
-        if not (self.peek().kind == OP and self.peek().value == "^" and func in ELEMENTWISE):
-            return None
-        caret = self.advance()
-        braced = self.peek().kind == LP and self.peek().value == "{"
-        if braced:
-            self.advance()
-        number = self.peek()
-        if number.kind == OP and number.value == "-":
-            raise self.error(f"write an inverse function by its name (like arctan(x)), or a power "
-                             f"after the argument, like {self._show(token)}(x)^(-1)", caret)
-        if number.kind != NUM or not float(number.value).is_integer():
-            raise self.error(f"write powers of {self._show(token)} after its argument, like "
-                             f"{self._show(token)}(x)^2", caret)
-        self.advance()
-        if braced:
-            self.expect_close(Token(LP, "{", caret.start, caret.end))
-        return Num(float(number.value), span=(number.start, number.end))
-
-    def parse_builtin_arguments(self, func: str, token: Token) -> Node:
-        nxt = self.peek()
-        if (func == "eye" and nxt.kind == LP and self.peek(1).kind == NAME
-                and self.peek(1).value in self.ns.dims and not self.ns.declares(self.peek(1).value)
-                and self.peek(2).kind == RP):
-            # eye(n) with a dimension name: n is a size, not a value, so it is not parsed as one.
-            opener, size = self.advance(), self.advance()
-            self.expect_close(opener)
-            return Identity(size.value, span=(token.start, self.tokens[self.pos - 1].end))
-        if nxt.kind == LP and nxt.value in ("(", "[", "\\{") or (nxt.kind == LP and token.latex):
-            args = self.parse_call_arguments(func)
-        elif (token.latex or nxt.kind in (FRAC, SQRT)) and nxt.kind in _STARTS_OPERAND:
-            # \exp x, \ln 2x: LaTeX lets a named operator take the next operand unbracketed.
-            args = [self.parse_expression(_POW_BP - 1) if nxt.kind != OP else self.parse_prefix()]
-        else:
-            raise self.error(f"`{token.value}` is a function: write {token.value}(...)", token)
-        allowed = BUILTINS[func]
-        if len(args) not in allowed:
-            count = " or ".join(map(str, allowed))
-            raise self.error(f"{token.value}() takes {count} argument{'s' if allowed != (1,) else ''}, "
-                             f"not {len(args)}", token)
-        span = (token.start, self.tokens[self.pos - 1].end)
-        if func == "eye":
-            return Identity(self.dimension(args[0], token), span=span)
-        return Call(func, tuple(args), span=span)
-
-    def dimension(self, arg: Node, token: Token):
-        if isinstance(arg, Num) and arg.value.is_integer() and 1 <= arg.value <= 1000:
-            return int(arg.value)
-        word = self.text[arg.span[0]:arg.span[1]].strip()
-        if word in self.ns.dims:
-            return word
-        raise self.error("eye() takes a size: a whole number or a dimension name of this question", token)
-
-    def parse_declared_call(self, name: str, token: Token) -> Node:
-        function = self.ns.functions[name]
-        span = (token.start, token.end)
-        nxt = self.peek()
-        if nxt.kind == LP and nxt.value in ("(", "[", "\\{"):
-            args = self.parse_call_arguments(token.value)
-            if len(args) == 1 and any(isinstance(node, (Apply, Given)) for node in walk(args[0])):
-                # `f(1 - f)` is how students write f·(1 − f); a call of f on an expression in f
-                # itself is never what they mean.
-                bare = Apply(name, self.default_arguments(function, token), span=span)
-                group = args[0]
-                return BinOp(MUL, bare, group, span=(token.start, self.tokens[self.pos - 1].end))
-            if len(args) != len(function.params):
-                raise self.error(f"{token.value}() takes {len(function.params)} argument"
-                                 f"{'s' if len(function.params) != 1 else ''}, not {len(args)}", token)
-            return Apply(name, tuple(args), span=(token.start, self.tokens[self.pos - 1].end))
-        if nxt.kind == TRANSPOSE and nxt.value == "'":
-            raise self.error(f"`{token.value}'` looks like a derivative: write it out instead", nxt)
-        return Apply(name, self.default_arguments(function, token), span=span)
-
-    def default_arguments(self, function, token: Token) -> tuple[Node, ...]:
-        """A bare function name means the function at its own parameters: `f` is `f(x)`."""
-        span = (token.start, token.end)
-        defaults = []
-        for param in function.params:
-            target = self.ns.canonical(param)
-            if target in self.ns.symbols:
-                defaults.append(Name(target, span=span))
-            elif target in self.ns.params:
-                defaults.append(Param(target, span=span))
-            else:
-                raise self.error(f"`{token.value}` needs an argument: write {token.value}(...)", token)
-        return tuple(defaults)
-
-
-def _height(tree: Node) -> int:
-    """The number of levels in a tree, without recursion."""
-    best, stack = 0, [(tree, 1)]
-    while stack:
-        node, level = stack.pop()
-        best = max(best, level)
-        if isinstance(node, (Neg, Transpose)):
-            stack.append((node.operand, level + 1))
-        elif isinstance(node, BinOp):
-            stack.extend(((node.left, level + 1), (node.right, level + 1)))
-        elif isinstance(node, Pow):
-            stack.extend(((node.base, level + 1), (node.exponent, level + 1)))
-        elif isinstance(node, (Call, Apply)):
-            stack.extend((arg, level + 1) for arg in node.args)
-    return best
 
 
 def _join(left: Node, right: Node) -> tuple[int, int]:

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.answers import Namespace, Symbol, evaluate, infer_shape, parse, read
-from grader.answers.nodes import (ADD, DIV, MUL, SUB, BinOp, Call, Identity, Name, Neg, Num,
-                                  Pow, Transpose)
+from grader.answers.nodes import (ADD, AND, COMPARISONS, DIV, MUL, SUB, BinOp, Call, Cases,
+                                  Compare, Identity, Name, Neg, Num, Pow, Transpose)
 from grader.answers.printing import to_latex, to_plain
 
 POINTS = 7
@@ -44,6 +44,16 @@ def _scalar_extend(children):
                   st.sampled_from(["exp", "sin", "tanh", "sigmoid", "cos", "abs"]), children),
         st.builds(lambda a: Call("sqrt", (Pow(a, Num(2.0)),)), children),
         st.builds(Transpose, children),
+        # piecewise: multi-argument builtins, indicators (with `and`) and cases
+        st.builds(lambda f, a, b: Call(f, (a, b)), st.sampled_from(["max", "min"]), children, children),
+        st.builds(lambda a, b, c: Call("clip", (a, b, c)), children, children, children),
+        st.builds(Compare, st.sampled_from(COMPARISONS), children, children),
+        st.builds(lambda a, b, c, d: BinOp(AND, Compare("<", a, b), Compare(">=", c, d)),
+                  children, children, children, children),
+        st.builds(lambda a, b, c: Cases((a, b), (Compare(">", c, Num(0.5)),)), children, children, children),
+        st.builds(lambda a, b, c: Cases((a, b, Num(1.0)), (Compare("<=", c, Num(0.5)),
+                                                          Compare("!=", c, Num(2.0)))),
+                  children, children, children),
     )
 
 

@@ -142,6 +142,37 @@ HOSTILE: list[tuple[str, str]] = [
     ("mat", "x x^T x x^T x x^T x x^T x x^T x x^T"),
     ("mat", "diag(diag(diag(diag(x))))"),
     ("mat", "A.__class__"),
+    # sizes only from declared dimensions or small literal numbers
+    ("mat", "ones(10^9)"),
+    ("mat", "ones(10**9, 10**9)"),
+    ("mat", "ones(1e9)"),
+    ("mat", "ones(n, 999999999)"),
+    ("mat", "eye(10^9)"),
+    ("mat", "eye(1000) eye(1000)"),
+    ("mat", "1_{999999999}"),
+    ("mat", "\\mathbf{1}_{99999}"),
+    ("mat", "ones(n)^T " * 40 + "x"),
+    ("mat", "\\mathbf{1}" * 500),
+    ("s", "𝟙" * 500),
+    ("s", "1_" * 500),
+    # indicators, cases, conditions
+    ("s", "[" * 100 + "x > 0" + "]" * 100),
+    ("s", "[" + " < ".join(["x"] * 500) + "]"),
+    ("s", "[" + " and ".join(["x > 0"] * 200) + "]"),
+    ("s", "\\mathbb{1}_{" * 50 + "x > 0" + "}" * 50),
+    ("s", "\\begin{cases} " + "1 & x > 0 \\\\ " * 140 + "0 & \\text{otherwise} \\end{cases}"),
+    ("s", "\\begin{cases} " * 70 + "1 & x > 0" + " \\end{cases}" * 70),
+    ("s", "\\begin{cases} 1 & x > 0"),
+    ("s", "\\end{cases}"),
+    ("s", "\\text{if} " * 300),
+    ("s", "& " * 900),
+    ("s", "x == __import__('os')"),
+    ("s", "[x == __import__('os')]"),
+    ("s", "[x > 0]^[x > 0]^[x > 0]^[x > 0]"),
+    ("mat", "\\|x\\|_{" + "2" * 1000 + "}"),
+    ("mat", "\\langle " * 40 + "x, x" + " \\rangle" * 40),
+    ("mat", "x^{-T}" * 100),
+    ("s", "\\begin{cases} 1 & \\begin{cases} 1 & x > 0 \\end{cases} > 0 \\end{cases}"),
 ]
 
 
@@ -280,7 +311,7 @@ def test_sympy_of_ordinary_numbers_still_works():
 
 # -- static guard: nothing in grader/ turns text into code ------------------------------------
 
-GRADER = Path(__file__).resolve().parents[1] / "grader"
+GRADER = Path(__file__).resolve().parents[2] / "grader"
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "sympify", "parse_expr", "__import__"}
 #: Exact known-safe uses: (path relative to grader/, the stripped source line).
 ALLOWED = {

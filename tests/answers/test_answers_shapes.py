@@ -221,7 +221,7 @@ ARITY = [
     ("sin x", "`sin` is a function: write sin(...)"),
     ("exp", "`exp` is a function"),
     ("\\sin^{-1} x", "write an inverse function by its name"),
-    ("f'(x)", "looks like a derivative"),
+    ("f'(x)", "(a derivative) cannot be read"),
 ]
 
 
@@ -238,7 +238,7 @@ def test_arity_caret_is_under_the_function_name():
 
 def test_eye_needs_a_size():
     err = _error("eye(c)")
-    assert "eye() takes a size" in err.message
+    assert "eye() takes sizes" in err.message
 
 
 # -- formatting ---------------------------------------------------------------------------------
@@ -246,8 +246,9 @@ def test_eye_needs_a_size():
 def test_error_format_is_message_text_caret():
     err = _error("x + 1")
     assert str(err) == (
-        "cannot add n x 1 and 1 x 1 (a scalar): a number is not added to every entry; "
-        "use a matrix of the right shape\n"
+        "cannot add n x 1 and 1 x 1 (a scalar): this question's rubric does not allow "
+        "elementwise shorthand, so a number is not added to every entry; use a matrix of the "
+        "right shape (such as 1_n for a vector of ones)\n"
         "x + 1\n"
         "^^^^^")
     assert isinstance(err, ValueError)
@@ -286,7 +287,7 @@ def test_error_examples_in_the_student_doc_are_real():
     """Every message-text-caret block in docs/answer-syntax.md is what the grader prints."""
     from pathlib import Path
 
-    doc = Path(__file__).resolve().parents[1] / "docs" / "answer-syntax.md"
+    doc = Path(__file__).resolve().parents[2] / "docs" / "answer-syntax.md"
     blocks, current = [], None
     for line in doc.read_text(encoding="utf-8").splitlines():
         if line.startswith("```"):
