@@ -20,7 +20,7 @@ from ..rubric import NAME, QuestionBase, Rubric, at, default
 from ..tolerance import Tolerance, within_all
 from .base import Case, Outcome, Problem, WrittenKind
 from .support.descent import HESSIAN_RTOL, Descent, LossSpec, describe_number
-from .support.methods import Method, follow, make_method
+from .support.methods import Method, follow, make_method, singular
 from .support.numbers import number_value
 
 #: Methods that need a step size in the rubric (newton's defaults to 1; custom's is optional).
@@ -262,12 +262,11 @@ class IteratesKind(WrittenKind):
         if self.method.name == "newton" or "hess" in getattr(self.method, "needs", ()):
             hessian, error = self.descent.hessians(points)
             scale = np.abs(hessian.reshape(len(points), -1)).max(axis=1)
-            for k in np.flatnonzero(error > HESSIAN_RTOL * np.maximum(scale, 1e-300)):
-                if np.isfinite(hessian[k]).all():
-                    problems.append(f"the Hessian at {self.name}{k} = {_show(points[k])} is known only "
-                                    f"to about {error[k] / max(scale[k], 1e-300):.0e} relative: is the "
-                                    "loss twice differentiable there?")
-                    break
+            inaccurate = (error > HESSIAN_RTOL * scale) & ~singular(hessian, error)
+            for k in np.flatnonzero(inaccurate)[:1]:
+                problems.append(f"the Hessian at {self.name}{k} = {_show(points[k])} is known only "
+                                f"to about {error[k] / scale[k]:.0e} relative: is the loss twice "
+                                "differentiable there?")
         return problems
 
     def describe_answer(self) -> str:

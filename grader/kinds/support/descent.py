@@ -223,6 +223,11 @@ class Descent:
                 error[better] = change[rows, pick][better]
                 previous = current
             hessian = (best + best.swapaxes(1, 2)) / 2
+            # Rounding in the differences sets a floor under the error, whatever the table says:
+            # about ε·|∇L| / h at the finest step.
+            finest = _FD_STEPS[-1] * np.maximum(1.0, np.abs(flat)).min(axis=1)
+            size_of_gradient = np.where(np.isfinite(grads), np.abs(grads), 0.0).max(axis=(0, 2, 3, 4))
+            error = np.maximum(error, 4 * np.finfo(float).eps * size_of_gradient / finest)
         if scalar:
             return hessian[:, 0, 0], error
         return hessian, error

@@ -96,9 +96,10 @@ class Method(ABC):
     def run(self, start: np.ndarray, count: int) -> np.ndarray:
         """w1 .. w_count from ``start``."""
         out, w, state = [], start[None, ...], self.initial(1)
-        for _ in range(count):
-            w, state = self.step(w, state)
-            out.append(w[0])
+        with np.errstate(all="ignore"):  # an overflow is the author's to see (validate)
+            for _ in range(count):
+                w, state = self.step(w, state)
+                out.append(w[0])
         return np.array(out)
 
     def gradients(self, w: np.ndarray) -> np.ndarray:
@@ -164,13 +165,14 @@ def singular(hessian: np.ndarray, error: np.ndarray) -> np.ndarray:
     """Per point: whether a Hessian (N,) or (N, k, k) cannot be inverted reliably."""
     with np.errstate(all="ignore"):
         if hessian.ndim == 1:
-            values = np.abs(hessian)
-            smallest, largest = values, values
+            smallest = largest = np.abs(hessian)
         else:
             values = np.linalg.svd(np.nan_to_num(hessian), compute_uv=False)
             smallest, largest = values[:, -1], values[:, 0]
+        # Singular: the smallest singular value is lost in the estimate's own error, or tiny
+        # beside the largest (a condition number past 1e12).
         bad = ~np.isfinite(hessian.reshape(len(hessian), -1)).all(axis=1)
-        return bad | (smallest <= np.maximum(SINGULAR_RCOND * largest, error)) | (largest == 0)
+        return bad | (smallest <= np.maximum(SINGULAR_RCOND * largest, error))
 
 
 def newton_step(descent: Descent, w: np.ndarray, alpha: float) -> np.ndarray:
@@ -229,7 +231,7 @@ class CustomUpdate(Method):
     def _parse(self, update: Mapping[str, str], initial: Mapping[str, np.ndarray]):
         """Each line parsed, with the shape of every state: a state given as one number is the
         variable's shape when that makes every line consistent, else a scalar."""
-        variable, shape = self.descent.variable, self.descent.shape
+        shape = self.descent.shape
         loose = [name for name, value in initial.items() if value.ndim == 0]
         first_error: QuestionError | None = None
         for mask in range(2 ** len(loose)):  # 0: every loose state takes the variable's shape
@@ -335,7 +337,7 @@ class CustomUpdate(Method):
     def undefined(self, w):
         if "hess" not in self.needs:
             return super().undefined(w)
-        hessian, error = self.descent.hessians(w)
+        hessian, _ = self.descent.hessians(w)
         return ~np.isfinite(hessian.reshape(len(w), -1)).all(axis=1), "the Hessian is undefined there"
 
     def phrase(self) -> str:
@@ -368,6 +370,16 @@ def follow(method: Method, start: np.ndarray, values: list[np.ndarray | None],
     # standing in for unreadable values).
     points = np.array([start] + [truth[k] if v is None else v for k, v in enumerate(values[:-1])])
     readable = [True] + [v is not None for v in values[:-1]]
+    with np.errstate(all="ignore"):  # a student's huge values may overflow: then they are wrong
+        _follow(method, points, candidates)
+    for k in range(count):
+        if not readable[k]:
+            candidates[k] = [truth[k]]
+    return candidates
+
+
+def _follow(method: Method, points: np.ndarray, candidates: list[list[np.ndarray]]) -> None:
+    count = len(points)
     if not method.state_names:
         stepped, _ = method.step(points, {})
         for k in range(count):
@@ -383,10 +395,6 @@ def follow(method: Method, start: np.ndarray, values: list[np.ndarray | None],
             for k in range(1, count):
                 if ok[k - 1]:
                     candidates[k].append(stepped[k - 1])
-    for k in range(count):
-        if not readable[k]:
-            candidates[k] = [truth[k]]
-    return candidates
 
 
 def _names(tree) -> frozenset[str]:
