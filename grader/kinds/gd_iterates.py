@@ -253,6 +253,10 @@ class IteratesKind(WrittenKind):
         if not finite.all():
             k = int(np.argmin(finite))
             undefined, why = self.method.undefined(points[k:k + 1])
+            with np.errstate(all="ignore"):
+                gradient = self.descent.gradients(points[k:k + 1])
+            if not undefined[0] and np.isfinite(points[k]).all() and np.isnan(gradient).any():
+                undefined, why = [True], "the loss's gradient is not a number there"
             if undefined[0]:
                 problems.append(f"{self.name}{k + 1} cannot be computed: at {self.name}{k} = "
                                 f"{_show(points[k])} {why}")

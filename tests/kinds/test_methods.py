@@ -310,7 +310,9 @@ def test_momentum_slip_in_either_line_costs_one_step(tmp_path, shape, slip_at, s
     spec, grad, start = PROBLEMS[shape]
     for fields in (method_fields("momentum"),
                    custom({}, alpha=ALPHA, beta=BETA, steps=5, state={"v": 0},
-                          update={"v": "beta v - alpha grad", "w": "w + v"})):
+                          update={"v": "beta v - alpha grad", "w": "w + v"}),
+                   custom({}, alpha=ALPHA, beta=BETA, steps=5, state={"v": 0},
+                          update={"v": "beta v + grad", "w": "w - alpha v"})):
         checker, _ = prepared(tmp_path, **spec, **fields)
         answer = slipped_heavy_ball(grad, start, ALPHA, BETA, 5, slip_at, slip_in)
         outcome = checker.check(as_answer(answer))
@@ -546,3 +548,10 @@ def test_yaml_order_of_update_lines_is_kept(tmp_path):
     _, kinds = load(path)
     # w1 = 0 + 0 = 0 (v is updated after w), v1 = 50; w2 = 50.
     assert kinds["q"].truth.tolist() == [0.0, 50.0]
+
+
+def test_a_step_to_where_the_gradient_is_undefined_is_named(tmp_path):
+    # sqrt(w) has no gradient at w1 = 4 − 2 (4 − 1/2) = −3.
+    _, problems = prepared(tmp_path, loss="w^2 / 2 - 2 sqrt(w)", variable="w", start=4, alpha=2, steps=3)
+    assert len(problems) == 1
+    assert "w2 cannot be computed: at w1 = -3 the loss's gradient is not a number there" in problems[0]

@@ -296,36 +296,38 @@ class CustomUpdate(Method):
     def implied(self, previous, current):
         """Solve current = step(previous, s) for the state s at the start of the step when the
         step is affine in s and determines it; the state after that step, per row."""
-        n = len(previous)
+        rows = len(previous)
         if not self.state_names:
-            return {}, np.ones(n, dtype=bool)
+            return {}, np.ones(rows, dtype=bool)
         sizes = [int(np.prod(self.shapes[name], dtype=int)) for name in self.state_names]
         total = sum(sizes)
-        out = self.initial(n)
-        ok = np.zeros(n, dtype=bool)
+        # Probe each row's step at s = 0, at each unit state and at two random states: the unit
+        # ones give the Jacobian, the random ones test that the step is affine in s.
         probes = np.vstack([np.zeros(total), np.eye(total),
                             np.random.default_rng(0).uniform(-1, 1, (2, total))])
-        for row in range(n):
-            w = np.broadcast_to(previous[row], (len(probes), *previous.shape[1:]))
-            landed, _ = self.step(w.copy(), self._unflatten(probes, sizes))
-            landed = landed.reshape(len(probes), -1)
-            base, jacobian = landed[0], (landed[1:total + 1] - landed[0]).T
-            predicted = base + probes[total + 1:] @ jacobian.T
-            scale = 1.0 + np.abs(landed).max()
-            if not np.all(np.isfinite(landed)) or np.abs(predicted - landed[total + 1:]).max() > 1e-9 * scale:
-                continue  # not affine in the state
-            singular_values = np.linalg.svd(jacobian, compute_uv=False)
-            if len(singular_values) < total or singular_values[-1] <= 1e-10 * max(singular_values[0], 1e-300):
+        count = len(probes)
+        starts = np.repeat(previous, count, axis=0)
+        landed, _ = self.step(starts, self._unflatten(np.tile(probes, (rows, 1)), sizes))
+        landed = landed.reshape(rows, count, -1)
+        base = landed[:, 0]                                                   # (rows, d)
+        jacobian = (landed[:, 1:total + 1] - base[:, None]).swapaxes(1, 2)   # (rows, d, m)
+        predicted = base[:, None] + probes[total + 1:] @ jacobian.swapaxes(1, 2)
+        scale = 1.0 + np.abs(np.nan_to_num(landed, nan=np.inf)).max(axis=(1, 2))
+        affine = np.isfinite(landed).all(axis=(1, 2)) & \
+            (np.abs(predicted - landed[:, total + 1:]).max(axis=(1, 2)) <= 1e-9 * scale)
+        solutions = np.zeros((rows, total))
+        ok = np.zeros(rows, dtype=bool)
+        for row in np.flatnonzero(affine):
+            values = np.linalg.svd(jacobian[row], compute_uv=False)
+            if len(values) < total or values[-1] <= 1e-10 * max(values[0], 1e-300):
                 continue  # the iterates do not fix the state
-            target = current[row].reshape(-1) - base
-            solution = np.linalg.lstsq(jacobian, target, rcond=None)[0]
-            if np.abs(jacobian @ solution - target).max() > 1e-9 * (scale + np.abs(target).max()):
+            target = current[row].reshape(-1) - base[row]
+            solution = np.linalg.lstsq(jacobian[row], target, rcond=None)[0]
+            if np.abs(jacobian[row] @ solution - target).max() > 1e-9 * (scale[row] + np.abs(target).max()):
                 continue  # no state leads there
-            _, after = self.step(previous[row][None].copy(), self._unflatten(solution[None], sizes))
-            for name in self.state_names:
-                out[name][row] = after[name][0]
-            ok[row] = True
-        return out, ok
+            solutions[row], ok[row] = solution, True
+        _, after = self.step(previous.copy(), self._unflatten(solutions, sizes))
+        return after, ok
 
     def _unflatten(self, flat: np.ndarray, sizes: list[int]) -> State:
         state, offset = {}, 0
