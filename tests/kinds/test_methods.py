@@ -465,6 +465,7 @@ def test_broken_update_lines_are_located(tmp_path, update, key, message):
     ({"update": {}}, "update", "required"),
     ({"method": "adam"}, "method", "not an allowed value"),
     ({"beta": "zz * 2"}, "beta", "unknown name `zz`"),
+    ({"params": {"x": 1, "y": 100, "grad": 2}}, "params.grad", "means something else"),
 ])
 def test_method_fields_are_checked_and_located(tmp_path, changes, field, message):
     changes = {k: v for k, v in changes.items()}
@@ -555,3 +556,11 @@ def test_a_step_to_where_the_gradient_is_undefined_is_named(tmp_path):
     _, problems = prepared(tmp_path, loss="w^2 / 2 - 2 sqrt(w)", variable="w", start=4, alpha=2, steps=3)
     assert len(problems) == 1
     assert "w2 cannot be computed: at w1 = -3 the loss's gradient is not a number there" in problems[0]
+
+
+def test_custom_feedback_names_the_iterates_it_follows_from(tmp_path):
+    checker, _ = prepared(tmp_path, **CUSTOM)  # the heavy ball: 50, 120, 173 with α = 0.5, β = 0.9
+    outcome = checker.check(["50", "120", "170"])
+    assert outcome.feedback == "w3 does not follow from your w2 = 120 and w1 = 50 by the update rule"
+    stateless, _ = prepared(tmp_path, **custom(SCALAR, alpha=0.5, steps=2, update={"w": "w - alpha grad"}))
+    assert stateless.check(["50", "70"]).feedback == "w2 does not follow from your w1 = 50 by the update rule"

@@ -204,6 +204,11 @@ class CustomUpdate(Method):
         self.scalars = {name: value for name, value in (("alpha", alpha), ("beta", beta))
                         if value is not None}
         self.state_names = tuple(state)
+        self.uses_two_iterates = bool(state)
+        for name in descent.params:
+            if name in RESERVED:
+                raise QuestionError(("params", name), f"`{name}` means something else in an update "
+                                    "line; give the parameter another name")
         for name in state:
             if name == variable or name in descent.params or name in RESERVED:
                 what = "the variable" if name == variable else (
@@ -343,8 +348,7 @@ class CustomUpdate(Method):
         return ~np.isfinite(hessian.reshape(len(w), -1)).all(axis=1), "the Hessian is undefined there"
 
     def phrase(self) -> str:
-        return " by the update rule" if not self.state_names else \
-            " by the update rule (with the state carried from your earlier steps)"
+        return " by the update rule"
 
 
 def make_method(name: str, descent: Descent, alpha: float | None, beta: float | None,
