@@ -351,17 +351,38 @@ def test_nesterov_velocity_form_slip_in_w_costs_one_step(tmp_path):
     assert "with Nesterov momentum β = 0.9" in outcome.feedback
 
 
-def test_newton_slip_costs_one_step(tmp_path):
-    checker, _ = prepared(tmp_path, **LOGISTIC, method="newton", steps=4)
-    w, answer = np.zeros(2), []
+@pytest.mark.parametrize("shape", ["scalar", "vector"])
+def test_newton_slip_costs_one_step(tmp_path, shape):
+    spec, grad_hess, start = ((SCALAR_NEWTON, scalar_grad_hess, 0.0) if shape == "scalar"
+                              else (LOGISTIC, logistic_grad_hess, np.zeros(2)))
+    checker, _ = prepared(tmp_path, **spec, method="newton", steps=4)
+    w, answer = start, []
     for k in range(1, 5):
-        g, h = logistic_grad_hess(w)
-        w = w - np.linalg.solve(h, g) + (0.5 if k == 2 else 0.0)
+        g, h = grad_hess(w)
+        step = np.linalg.solve(np.atleast_2d(h), np.atleast_1d(g)).reshape(np.shape(w))
+        w = w - step + (0.5 if k == 2 else 0.0)
         answer.append(w)
     outcome = checker.check(as_answer(answer))
     assert outcome.fraction == pytest.approx(3 / 4)
-    assert outcome.feedback.startswith("w2 does not follow from your w1 = [")
+    assert outcome.feedback.startswith("w2 does not follow from your w1 = ")
     assert outcome.feedback.endswith("by a Newton step")
+
+
+def test_custom_slip_in_the_variable_with_a_carried_scalar_state_costs_one_step(tmp_path):
+    # AdaGrad-norm: G cannot be read back from the iterates, but a slip in w alone leaves the
+    # student's G as the method carries it from their own iterates.
+    checker, _ = prepared(tmp_path, **custom(VECTOR, alpha=0.5, steps=4, state={"G": 0},
+                                             update={"G": "G + norm(grad)^2",
+                                                     "w": "w - alpha grad / sqrt(G)"}))
+    w, G, answer = np.zeros(2), 0.0, []
+    for k in range(1, 5):
+        g = grad_vector(w)
+        G += g @ g
+        w = w - 0.5 * g / np.sqrt(G) + (0.25 if k == 2 else 0.0)
+        answer.append(w)
+    outcome = checker.check(as_answer(answer))
+    assert outcome.fraction == pytest.approx(3 / 4)
+    assert outcome.feedback.startswith("w2 does not follow from your w1 = ")
 
 
 def test_momentum_feedback_names_both_iterates_and_never_the_expected_value(tmp_path):

@@ -50,6 +50,8 @@ SINGULAR_RCOND = 1e-12
 METHODS = ("gd", "momentum", "nesterov", "newton", "custom")
 #: Names an update line may use besides the variable, the state and the parameters.
 RESERVED = ("alpha", "beta", "grad", "hess")
+#: A custom update's state names (each shape is found by trying both readings of a number).
+MAX_STATES = 8
 
 
 class Method(ABC):
@@ -205,6 +207,8 @@ class CustomUpdate(Method):
                         if value is not None}
         self.state_names = tuple(state)
         self.uses_two_iterates = bool(state)
+        if len(state) > MAX_STATES:
+            raise QuestionError(("state",), f"at most {MAX_STATES} names")
         for name in descent.params:
             if name in RESERVED:
                 raise QuestionError(("params", name), f"`{name}` means something else in an update "
