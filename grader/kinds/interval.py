@@ -18,14 +18,16 @@ from ..rubric import NAME, QuestionBase, Rubric, default
 from ..sampling import generator
 from ..tolerance import Tolerance, within
 from .base import Case, Outcome, WrittenKind, wrong_type
-from .support.descent import Descent, LossSpec, describe_number, display, param_value
+from .support.descent import (GRADIENT_DESCENT, ConvergenceSpec, Descent, Momentum, describe_number,
+                              display, param_value)
+from .support.numbers import number_value
 
 
 class IntervalQuestion(QuestionBase, kw_only=True):
     variable: NAME
     aliases: tuple[str, ...] = ()
     answer: str | None = None
-    convergence_of: LossSpec | None = None
+    convergence_of: ConvergenceSpec | None = None
     #: Parameters an answer's endpoints may mention (``(0, 2/x^2)``); defaults to convergence_of's.
     params: dict[str, Any] = default(dict)
     endpoint_credit: Annotated[float, Meta(ge=0, le=1)] = 0.5
@@ -70,10 +72,15 @@ class IntervalKind(WrittenKind):
                             aliases={alias: q.variable for alias in q.aliases}, allow_inf=True)
         self.tol = q.tolerance
         self.descent: Descent | None = None
+        self.momentum: Momentum = GRADIENT_DESCENT
         if q.convergence_of is not None:
-            self.descent = Descent(q.convergence_of, field=("convergence_of",))
-            self.reference, _ = self.descent.convergence()
-            self.descent.confirm(self.reference, generator(rubric.seed, q.id, "confirm"))
+            spec = q.convergence_of
+            self.descent = Descent(spec, field=("convergence_of",))
+            if spec.beta is not None:
+                beta = self.read_field(("convergence_of", "beta"), number_value, spec.beta)
+                self.momentum = Momentum(spec.method, beta)
+            self.reference, _ = self.descent.convergence(self.momentum)
+            self.descent.confirm(self.reference, generator(rubric.seed, q.id, "confirm"), self.momentum)
         else:
             try:
                 self.reference = self.read(q.answer)
@@ -120,7 +127,8 @@ class IntervalKind(WrittenKind):
             return None
         if alpha == 0:
             return "stays where it starts"
-        return self.descent.simulate(np.array([alpha]))[0].replace("stays", "stays where it starts")
+        seen = self.descent.simulate(np.array([alpha]), momentum=self.momentum)[0]
+        return seen.replace("stays", "stays where it starts")
 
     def endpoint_message(self, student: IntervalSet) -> str:
         for p, q in zip(student.parts, self.reference.parts):
@@ -130,7 +138,7 @@ class IntervalKind(WrittenKind):
                     continue
                 at = f"{self.name} = {describe_number(value)}"
                 happens = self.what_happens(value)
-                reason = f": at {at} gradient descent {happens}" if happens else ""
+                reason = f": at {at} {self.momentum.noun()} {happens}" if happens else ""
                 if mine:
                     return f"the endpoints are right, but your set includes {at}, which it should not{reason}"
                 return f"the endpoints are right, but your set leaves out {at}{reason}"
@@ -144,10 +152,10 @@ class IntervalKind(WrittenKind):
         happens = self.what_happens(witness)
         if inside:
             if happens:
-                return f"your set includes {at}, but there gradient descent {happens}"
+                return f"your set includes {at}, but there {self.momentum.noun()} {happens}"
             return f"your set includes {at}, which it should not"
         if happens:
-            return f"at {at} gradient descent {happens}, but your set leaves it out"
+            return f"at {at} {self.momentum.noun()} {happens}, but your set leaves it out"
         return f"your set leaves out {at}, which it should include"
 
     def describe_answer(self) -> str:
