@@ -233,7 +233,7 @@ def test_is_blank():
 @pytest.fixture(params=["default", "pure-python"])
 def loader(request, monkeypatch):
     """Run a test with the default YAML loader (libyaml when present) and the pure-Python one."""
-    import grader.submissions as module
+    import grader.submissions.yamlfile as module
 
     if request.param == "pure-python":
         monkeypatch.setattr(module, "_LOADER", module._NoAliasLoader)
