@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from grader.submissions.files import FileTooLargeError, Folder, UnsafeEntryError
+
 MAX_FILE_BYTES = 1_000_000
 MAX_LIST = 200
 #: Answers a student left blank.
@@ -45,13 +47,30 @@ def _refuse_aliases(text: str) -> None:
                                               event.start_mark)
 
 
-def read_answers(path: Path) -> tuple[dict[str, Any], str]:
-    """The ``answers`` mapping of one YAML file, or ({}, why it could not be read)."""
-    name = path.name
+def read_answers(path: str | Path) -> tuple[dict[str, Any], str]:
+    """The ``answers`` mapping of one YAML file, or ({}, why it could not be read).
+
+    The file itself is opened without following a symlink (its folder is the caller's)."""
+    path = Path(path)
     try:
-        raw = path.read_bytes()
+        with Folder.open(path.parent) as folder:
+            raw = folder.read(path.name, MAX_FILE_BYTES)
     except OSError as err:
-        return {}, f"{name}: cannot read ({err.strerror or err})"
+        return {}, describe_read_error(path.name, err)
+    return parse_answers(raw, path.name)
+
+
+def describe_read_error(name: str, err: OSError) -> str:
+    """The student-facing message for a file that could not be read."""
+    if isinstance(err, UnsafeEntryError):
+        return str(err)
+    if isinstance(err, FileTooLargeError):
+        return f"{name}: file too large ({err.size:,} bytes; at most {err.limit:,})"
+    return f"{name}: cannot read ({err.strerror or err})"
+
+
+def parse_answers(raw: bytes, name: str) -> tuple[dict[str, Any], str]:
+    """The ``answers`` mapping of a YAML file's bytes, or ({}, why it could not be read)."""
     if len(raw) > MAX_FILE_BYTES:
         return {}, f"{name}: file too large ({len(raw):,} bytes; at most {MAX_FILE_BYTES:,})"
     if b"\x00" in raw:
