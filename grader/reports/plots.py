@@ -7,6 +7,7 @@ process first thing, before the heavy imports of the grading path.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ class Plotter:
 
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_plot_server, args=(child,), daemon=True,
+        self._process = context.Process(target=_plot_server, args=(child, os.getpid()), daemon=True,
                                         name="grader-plots")
         self._process.start()
         child.close()
@@ -139,8 +140,12 @@ class Plotter:
             self._process.kill()
 
 
-def _plot_server(conn: Any) -> None:
-    """The plotting process: import matplotlib at once, then draw each request."""
+def _plot_server(conn: Any, parent: int) -> None:
+    """The plotting process: import matplotlib at once, then draw each request. It dies with the
+    grader: it holds a copy of the grader's end of the pipe, so it would never see it close."""
+    from grader.lifetime import die_with_parent
+
+    die_with_parent(parent)
     try:
         import numpy  # noqa: F401  (the imports are the warm-up)
         from matplotlib import figure  # noqa: F401
