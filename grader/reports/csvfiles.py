@@ -1,18 +1,33 @@
-"""CSV bytes as every report file spells them, reading them back, and safe file creation."""
+"""CSV bytes as every report file spells them, spreadsheet-safe; reading them back; safe file
+creation.
+
+Spreadsheet safety follows OWASP's advice on CSV injection: a cell that starts with ``=``, ``+``,
+``-``, ``@`` (or their full-width forms), a tab or a line break is written with a leading ``'``,
+so ``=HYPERLINK(...)`` in a student's answer, exception message or file name is shown as text
+rather than run; a cell that is a plain number (``-0.5``) is left alone. A cell that starts with
+``'`` and would otherwise read back as escaped gets one more ``'``, so reading reverses writing
+exactly (``from_spreadsheet_cell``): ``grader report`` regenerates byte-identical files, and the
+answer ``-f_i f_j`` keeps its meaning. Control characters other than tab and line breaks are
+shown as ``\\uXXXX`` (``clean_text``): that happens once, in the tidy table, so the text in
+memory is the text read back.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
 def csv_bytes(header: Sequence[str], columns: Sequence[Sequence[str]]) -> bytes:
-    """CSV of string columns: quoted only when needed (like csv.QUOTE_MINIMAL), ``\\n`` line ends.
+    """CSV of string columns, every cell spreadsheet-safe: quoted only when needed (like
+    csv.QUOTE_MINIMAL), ``\\n`` line ends.
 
     Hand-rolled because it beats csv.writer here: report columns repeat the same
     few values (question ids, statuses, scores, feedback), so each distinct value is quoted once.
@@ -27,6 +42,7 @@ def csv_bytes(header: Sequence[str], columns: Sequence[Sequence[str]]) -> bytes:
 
 
 def _csv_field(v: str) -> str:
+    v = spreadsheet_cell(v)
     if "," in v or '"' in v or "\n" in v or "\r" in v:
         return '"' + v.replace('"', '""') + '"'
     return v
@@ -36,13 +52,52 @@ def strs(values: Any) -> list[str]:
     return [str(v) for v in values]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Full-width forms too: some spreadsheets (East Asian locales) accept them as formula starts.
+_FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# C0 and C1 controls and DEL, but tab, line feed and carriage return (text may hold lines).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def spreadsheet_safe(values: Any) -> list[str]:
-    """Student text for a file meant to be opened in a spreadsheet: a leading ``'`` keeps a cell
-    such as ``=HYPERLINK(...)`` (or ``-2+cmd|...``) from being run as a formula."""
-    return [f"'{v}" if str(v).startswith(_FORMULA_START) else str(v) for v in values]
+def clean_text(v: str) -> str:
+    """``v`` with each control character (NUL, bell, escape, ...) shown as ``\\uXXXX``."""
+    if not _CONTROL.search(v):
+        return v
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", v)
+
+
+def clean_texts(values: Any) -> np.ndarray:
+    """``clean_text`` over a column (an object array of str), looking at each distinct value
+    once, and usually at none."""
+    values = [str(v) for v in values]
+    distinct = set(values)
+    if _CONTROL.search("".join(distinct)):
+        cleaned = {v: clean_text(v) for v in distinct}
+        values = [cleaned[v] for v in values]
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _formula_like(v: str) -> bool:
+    return v[:1] in _FORMULA_START and not _NUMBER.fullmatch(v)
+
+
+def _looks_escaped(v: str) -> bool:
+    return v[:1] == "'" and (_formula_like(v[1:]) or v[1:2] == "'")
+
+
+def spreadsheet_cell(v: str) -> str:
+    """The cell as written: a leading ``'`` when a spreadsheet would run it (or when it would
+    read back as escaped); control characters shown as ``\\uXXXX``. Returns ``v`` itself when
+    nothing changes."""
+    v = clean_text(v)
+    return "'" + v if _formula_like(v) or _looks_escaped(v) else v
+
+
+def from_spreadsheet_cell(v: str) -> str:
+    """The text ``spreadsheet_cell`` was given (its escaping undone)."""
+    return v[1:] if _looks_escaped(v) else v
 
 
 def write_new(path: Path | str, data: bytes) -> None:
@@ -74,5 +129,12 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def read_csv_strings(path: Path) -> pd.DataFrame:
-    """A CSV we wrote, every cell as str ("" stays "", "NA" stays "NA", "007" stays "007")."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    """A CSV we wrote, every cell as str ("" stays "", "NA" stays "NA", "007" stays "007") and
+    the spreadsheet escaping undone (``'=1+2`` is ``=1+2`` again)."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    df.columns = [from_spreadsheet_cell(str(c)) for c in df.columns]
+    for col in df.columns:
+        quoted = df[col].str.startswith("'")
+        if quoted.any():
+            df.loc[quoted, col] = df.loc[quoted, col].map(from_spreadsheet_cell)
+    return df

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from grader.reports.csvfiles import csv_bytes, strs
 from grader.reports.meta import ReportMeta
-from grader.reports.numbers import round4
+from grader.reports.numbers import fmt_array, round4
 from grader.reports.outdir import read_details
 
 DIFF_COLUMNS: tuple[str, ...] = (
@@ -66,3 +67,11 @@ def diff_outdirs(old: Path, new: Path) -> pd.DataFrame:
     out = out.assign(_q=out["question"].map(pos).fillna(len(order)))
     out = out.sort_values(["student", "_q"], kind="stable").drop(columns="_q")
     return out[list(DIFF_COLUMNS)].reset_index(drop=True)
+
+
+def diff_csv(changes: pd.DataFrame) -> str:
+    """``diff_outdirs``'s table as CSV text (what ``grader diff --csv`` prints): numbers in the
+    report files' format, every cell spreadsheet-safe."""
+    columns = [strs(changes[c]) if c not in ("old_score", "new_score", "delta") else fmt_array(changes[c])
+               for c in DIFF_COLUMNS]
+    return csv_bytes(DIFF_COLUMNS, columns).decode("utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from grader.reports.csvfiles import atomic_write, write_new
+from grader.reports.csvfiles import atomic_write, spreadsheet_cell, write_new
 from grader.reports.feedback import safe_names
 from grader.reports.numbers import fmt, fmt_array
 from grader.reports.outdir import load_outdir
@@ -35,7 +35,7 @@ def export_canvas(outdir: Path, assignment: str, dest: Path | None = None) -> Pa
     Columns: Student (roster name, else the id), ID (the roster's separate ``id`` column, else
     empty), SIS User ID, SIS Login ID (login, else email, else the id), Section, and the
     assignment (``"HW1 (12345)"`` targets an existing Canvas assignment). A ``Points Possible``
-    row, as in Canvas's own exports, follows the header.
+    row, as in Canvas's own exports, follows the header. Every cell is spreadsheet-safe.
     """
     if not assignment.strip():
         raise ValueError("the Canvas assignment name must not be empty")
@@ -51,10 +51,11 @@ def export_canvas(outdir: Path, assignment: str, dest: Path | None = None) -> Pa
         sum(q.points for q in meta.questions))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
-    writer.writerow(["    Points Possible", "", "", "", "", max_total])
-    writer.writerows(zip(name.tolist(), r["id"].tolist(), r["sis_id"].tolist(), login.tolist(),
-                         r["section"].tolist(), fmt_array(grades["total"])))
+    rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment],
+            ["    Points Possible", "", "", "", "", max_total]]
+    rows += zip(name.tolist(), r["id"].tolist(), r["sis_id"].tolist(), login.tolist(),
+                r["section"].tolist(), fmt_array(grades["total"]))
+    writer.writerows([spreadsheet_cell(str(cell)) for cell in row] for row in rows)
     path = Path(dest) if dest is not None else outdir / "exports" / "canvas.csv"
     atomic_write(path, buf.getvalue().encode("utf-8"))
     return path

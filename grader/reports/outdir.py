@@ -25,7 +25,6 @@ import pandas as pd
 from grader.reports.csvfiles import (
     csv_bytes,
     read_csv_strings,
-    spreadsheet_safe,
     strs,
     write_new,
 )
@@ -33,7 +32,7 @@ from grader.reports.feedback import feedback_files, safe_names
 from grader.reports.meta import QuestionInfo, ReportMeta
 from grader.reports.numbers import fmt_array, parse_scores
 from grader.reports.plots import Plotter, draw_plots
-from grader.reports.roster import ROSTER_COLUMNS, normalise_roster, read_roster
+from grader.reports.roster import ROSTER_COLUMNS, normalise_roster, read_saved_roster
 from grader.reports.swap import replace_dir
 from grader.reports.table import (
     ANSWERS_COLUMNS,
@@ -96,8 +95,7 @@ def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFr
     wrong = wrong_answers_table(table, meta)
     write_new(d / "wrong_answers.csv", csv_bytes(WRONG_COLUMNS, [
         strs(wrong["question"]), strs(wrong["group"]), strs(wrong["count"]), fmt_array(wrong["share"]),
-        spreadsheet_safe(wrong["representative"]), spreadsheet_safe(wrong["examples"]),
-        spreadsheet_safe(wrong["matched_mistake"]),
+        strs(wrong["representative"]), strs(wrong["examples"]), strs(wrong["matched_mistake"]),
     ]))
 
     (d / "feedback").mkdir()
@@ -169,7 +167,7 @@ def load_outdir(outdir: Path) -> tuple[pd.DataFrame, ReportMeta, pd.DataFrame | 
     meta = ReportMeta.from_json(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() \
         else _infer_meta(table, outdir)
     roster_path = outdir / "roster.csv"
-    roster = read_roster(roster_path)[0] if roster_path.is_file() else None
+    roster = read_saved_roster(roster_path) if roster_path.is_file() else None
     return normalise(table, meta), meta, roster
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from grader.reports.csvfiles import clean_texts, from_spreadsheet_cell
 from grader.reports.meta import QuestionInfo, ReportMeta
 from grader.reports.table import TABLE_COLUMNS, normalise, question_max, question_order
 from grader.verdict import MISSING
@@ -86,10 +87,20 @@ def read_roster(path: Path) -> tuple[pd.DataFrame, list[str]]:
 
 
 def normalise_roster(roster: pd.DataFrame) -> pd.DataFrame:
-    """Exactly ``ROSTER_COLUMNS`` as str, sorted by student (for roster.csv and exports)."""
-    df = pd.DataFrame({c: (roster[c].fillna("").astype(str).to_numpy() if c in roster else "")
+    """Exactly ``ROSTER_COLUMNS`` as str (control characters shown as ``\\uXXXX``), sorted by
+    student (for roster.csv and exports)."""
+    df = pd.DataFrame({c: (clean_texts(roster[c].fillna("").astype(str)) if c in roster else "")
                        for c in ROSTER_COLUMNS}, index=range(len(roster)))
     return df.sort_values("student", kind="stable").reset_index(drop=True)
+
+
+def read_saved_roster(path: Path) -> pd.DataFrame:
+    """roster.csv as ``write_outdir`` saved it: ``read_roster`` with the spreadsheet escaping
+    undone (the instructor's own roster is taken as it is)."""
+    roster = read_roster(path)[0]
+    for col in ROSTER_COLUMNS:
+        roster[col] = [from_spreadsheet_cell(v) for v in roster[col]]
+    return roster.sort_values("student", kind="stable").reset_index(drop=True)
 
 
 def apply_roster(table: pd.DataFrame, meta: ReportMeta, roster: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

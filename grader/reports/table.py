@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from grader.reports.csvfiles import clean_texts
 from grader.reports.meta import ReportMeta
 from grader.reports.numbers import round4
 from grader.verdict import CORRECT, INCORRECT, PARTIAL, STATUSES, Verdict
@@ -36,7 +37,8 @@ def question_order(table: pd.DataFrame, meta: ReportMeta | None) -> list[str]:
 
 
 def normalise(table: pd.DataFrame, meta: ReportMeta | None) -> pd.DataFrame:
-    """Exact columns, str/float dtypes, scores rounded to what the CSV keeps, canonical order.
+    """Exact columns, str/float dtypes, scores rounded to what the CSV keeps, control characters
+    shown as ``\\uXXXX``, canonical order.
 
     Rounding here (not only when formatting) is what makes ``regenerate`` byte-identical: totals
     and statistics are computed from the same numbers whether they come from verdicts or CSV.
@@ -47,7 +49,7 @@ def normalise(table: pd.DataFrame, meta: ReportMeta | None) -> pd.DataFrame:
             src = table[col] if col in table else np.nan
             df[col] = round4(pd.to_numeric(pd.Series(src, index=table.index), errors="raise"))
         elif col in table:
-            df[col] = table[col].fillna("").astype(str).to_numpy()
+            df[col] = clean_texts(table[col].fillna("").astype(str).to_numpy())
         else:
             df[col] = ""
     bad = sorted(set(df["status"].unique()) - set(STATUSES))
