@@ -67,16 +67,14 @@ def clean_text(v: str) -> str:
 
 
 def clean_texts(values: Any) -> np.ndarray:
-    """``clean_text`` over a column (an object array of str), looking at each distinct value
-    once, and usually at none."""
-    values = [str(v) for v in values]
-    distinct = set(values)
-    if _CONTROL.search("".join(distinct)):
-        cleaned = {v: clean_text(v) for v in distinct}
-        values = [cleaned[v] for v in values]
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
+    """``clean_text`` over a column of str, as an object array; each distinct value is looked
+    at once (and, without a control character anywhere, none is changed)."""
+    arr = np.asarray(values, dtype=object)
+    distinct = pd.unique(arr)
+    if not _CONTROL.search("".join(distinct)):
+        return arr.copy()
+    cleaned = {v: clean_text(v) for v in distinct}
+    return np.array([cleaned[v] for v in arr], dtype=object)
 
 
 def _formula_like(v: str) -> bool:
@@ -133,8 +131,14 @@ def read_csv_strings(path: Path) -> pd.DataFrame:
     the spreadsheet escaping undone (``'=1+2`` is ``=1+2`` again)."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
     df.columns = [from_spreadsheet_cell(str(c)) for c in df.columns]
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    # Only a cell starting with ' can be escaped: skip the per-cell work when none does.
+    if not (raw.startswith(b"'") or b",'" in raw or b"\n'" in raw or b"\"'" in raw):
+        return df
     for col in df.columns:
-        quoted = df[col].str.startswith("'")
-        if quoted.any():
-            df.loc[quoted, col] = df.loc[quoted, col].map(from_spreadsheet_cell)
+        values = df[col].to_numpy(dtype=object)
+        fixed = {v: from_spreadsheet_cell(v) for v in pd.unique(values) if v[:1] == "'"}
+        if fixed:
+            df[col] = np.array([fixed.get(v, v) for v in values], dtype=object)
     return df
