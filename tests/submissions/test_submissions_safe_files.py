@@ -212,3 +212,36 @@ def test_reading_never_writes_into_the_submissions_folder(tmp_path, submissions_
     load_submission(folder / "alice.yaml")
     load_submission(folder / "heidi")
     assert _snapshot(folder) == before
+
+
+def test_grading_a_class_with_symlinks_gives_the_attacker_nothing(tmp_path, hw1_path, submissions_dir):
+    """`grader grade` end to end: mallory's links to alice's files earn nothing, every row of
+    mallory's says why, and alice is graded as usual."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("alice.yaml", "alice.py"):
+        (folder / name).write_bytes((submissions_dir / name).read_bytes())
+    (folder / "mallory").mkdir()
+    os.symlink("../alice.yaml", folder / "mallory" / "answers.yaml")
+    os.symlink("../alice.py", folder / "mallory" / "grads.py")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["grade", str(hw1_path), str(folder), "-o", str(out), "--jobs", "1"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with open(out / "details.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle)]
+    mallory = [r for r in rows if r["student"] == "mallory"]
+    alice = [r for r in rows if r["student"] == "alice"]
+    assert mallory and len(mallory) == len(alice)
+    assert all(float(r["score"]) == 0 for r in mallory)
+    written = [r for r in mallory if not r["question"].startswith("p")]
+    assert {r["status"] for r in written} == {"invalid"}
+    assert all("answers.yaml is a symbolic link: submit the file itself" in r["feedback"] for r in written)
+    assert all(r["status"] != "correct" for r in mallory)
+    assert sum(float(r["score"]) for r in alice) == 96
