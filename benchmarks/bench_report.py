@@ -17,8 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from grader import report
-from grader.report import QuestionInfo, ReportMeta
+from grader import reports as report
+from grader.reports import QuestionInfo, ReportMeta
+from grader.reports.csvfiles import csv_bytes, strs
+from grader.reports.feedback import feedback_files, safe_names
+from grader.reports.outdir import plot_data
+from grader.reports.plots import draw_plots
+from grader.reports.table import normalise
 from grader.verdict import STATUSES
 
 
@@ -97,22 +102,22 @@ def main() -> None:
         print(f"regenerate (read + write):  {_timed(lambda: report.regenerate(out)):.3f} s")
         print(f"load_outdir alone:          {_timed(lambda: report.load_outdir(out)):.3f} s")
 
-        norm = report._normalise(table, meta)
+        norm = normalise(table, meta)
         grades = report.grades_table(norm, meta)
         summary = report.summary_table(norm, meta)
-        texts = report._feedback_files(norm, grades, meta)
-        cols = [report._strs(norm[c]) for c in report.DETAILS_COLUMNS]
+        texts = feedback_files(norm, grades, meta)
+        cols = [strs(norm[c]) for c in report.DETAILS_COLUMNS]
         plots = base / "plots"
         plots.mkdir()
         stages = {
-            "normalise table": lambda: report._normalise(table, meta),
-            "details.csv bytes": lambda: report._csv_bytes(report.DETAILS_COLUMNS, cols),
+            "normalise table": lambda: normalise(table, meta),
+            "details.csv bytes": lambda: csv_bytes(report.DETAILS_COLUMNS, cols),
             "grades table": lambda: report.grades_table(norm, meta),
             "summary table": lambda: report.summary_table(norm, meta),
             "wrong_answers table": lambda: report.wrong_answers_table(norm, meta),
-            "feedback texts": lambda: report._feedback_files(norm, grades, meta),
-            "safe file names": lambda: report._safe_names(texts),
-            "two plots": lambda: report.draw_plots(report._plot_data(grades, summary), plots),
+            "feedback texts": lambda: feedback_files(norm, grades, meta),
+            "safe file names": lambda: safe_names(texts),
+            "two plots": lambda: draw_plots(plot_data(grades, summary), plots),
             f"floor: {len(texts)} bare files": lambda: _file_floor(base / "floor", len(texts)),
         }
         print("breakdown (one run each):")

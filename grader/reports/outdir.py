@@ -1,0 +1,181 @@
+"""OUTDIR: every file written from the tidy table into a fresh directory that is swapped in
+whole, and read back (``load_outdir``, ``regenerate``) so that a rewrite is byte-identical.
+
+An output directory holds::
+
+    details.csv        student,question,score,max_score,status,feedback   (the source of truth)
+    answers.csv        student,question,answer,group,mistake              (for wrong-answer grouping)
+    run.json           ReportMeta: title, questions in rubric order, seed, rubric path
+    roster.csv         normalised roster, only when a roster was applied
+    grades.csv         one row per student, one column per question, total, max_total, percent
+    summary.csv        one row per question: mean, median, status shares, discrimination
+    wrong_answers.csv  wrong answers grouped by meaning (the ``group`` key), largest first
+    feedback/<id>.md   one file per student
+    plots/*.png        totals histogram, status shares per question
+    exports/           written only by export_canvas / export_gradescope
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from grader.reports.csvfiles import (
+    csv_bytes,
+    read_csv_strings,
+    strs,
+    write_new,
+)
+from grader.reports.feedback import feedback_files, safe_names
+from grader.reports.meta import QuestionInfo, ReportMeta
+from grader.reports.numbers import fmt_array, parse_scores
+from grader.reports.plots import Plotter, draw_plots
+from grader.reports.roster import ROSTER_COLUMNS, normalise_roster, read_saved_roster
+from grader.reports.swap import replace_dir
+from grader.reports.table import (
+    ANSWERS_COLUMNS,
+    DETAILS_COLUMNS,
+    SUMMARY_COLUMNS,
+    WRONG_COLUMNS,
+    grades_from,
+    normalise,
+    question_max,
+    question_order,
+    score_matrix,
+    summary_from,
+    wrong_answers_table,
+)
+from grader.verdict import STATUSES
+
+
+def plot_data(grades: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Any]:
+    """What the plots need, as plain arrays and lists (cheap to send to a plotting process)."""
+    return {
+        "totals": grades["total"].to_numpy(dtype=float),
+        "max_total": float(grades["max_total"].iloc[0]) if len(grades) else 0.0,
+        "labels": summary["question"].tolist(),
+        "shares": {status: summary[status].to_numpy(dtype=float) for status in STATUSES},
+    }
+
+
+def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFrame | None,
+               plotter: Plotter | None = None) -> None:
+    """Every file of an output directory into the (fresh, empty) directory ``d``."""
+    score_s = fmt_array(table["score"])
+    max_s = fmt_array(table["max_score"])
+    student = table["student"].tolist()
+    question = table["question"].tolist()
+    write_new(d / "details.csv", csv_bytes(DETAILS_COLUMNS, [
+        student, question, score_s, max_s, table["status"].tolist(), table["feedback"].tolist(),
+    ]))
+    write_new(d / "answers.csv", csv_bytes(ANSWERS_COLUMNS, [
+        student, question, table["answer"].tolist(), table["group"].tolist(), table["mistake"].tolist(),
+    ]))
+    write_new(d / "run.json", meta.to_json().encode("utf-8"))
+    if roster is not None:
+        r = normalise_roster(roster)
+        write_new(d / "roster.csv", csv_bytes(ROSTER_COLUMNS, [r[c].tolist() for c in ROSTER_COLUMNS]))
+
+    piv = score_matrix(table, question_order(table, meta))  # shared by grades and summary
+    grades = grades_from(table, meta, piv)
+    write_new(d / "grades.csv", csv_bytes(
+        [str(c) for c in grades.columns],
+        [strs(grades["student"])] + [fmt_array(grades[c]) for c in grades.columns[1:]],
+    ))
+    summary = summary_from(table, meta, piv)
+    pdata = plot_data(grades, summary)
+    (d / "plots").mkdir()
+    if plotter is not None:
+        plotter.request(pdata, d / "plots")  # drawn elsewhere while the files below are written
+    write_new(d / "summary.csv", csv_bytes(
+        SUMMARY_COLUMNS, [strs(summary["question"])] + [fmt_array(summary[c]) for c in SUMMARY_COLUMNS[1:]],
+    ))
+    wrong = wrong_answers_table(table, meta)
+    write_new(d / "wrong_answers.csv", csv_bytes(WRONG_COLUMNS, [
+        strs(wrong["question"]), strs(wrong["group"]), strs(wrong["count"]), fmt_array(wrong["share"]),
+        strs(wrong["representative"]), strs(wrong["examples"]), strs(wrong["matched_mistake"]),
+    ]))
+
+    (d / "feedback").mkdir()
+    texts = feedback_files(table, grades, meta, score_s, max_s)
+    names = safe_names(texts)
+    fb_dir = str(d / "feedback")
+    for s, text in texts.items():
+        write_new(f"{fb_dir}/{names[s]}.md", text.encode("utf-8"))  # str paths: Path() x10k adds up
+
+    if plotter is not None:
+        plotter.wait()
+    else:
+        draw_plots(pdata, d / "plots")
+
+
+def _looks_like_outdir(path: Path) -> bool:
+    return (path / "run.json").is_file() or (path / "details.csv").is_file()
+
+
+def write_outdir(table: pd.DataFrame, meta: ReportMeta, outdir: Path, roster: pd.DataFrame | None = None,
+                 plotter: Plotter | None = None) -> None:
+    """Write every file of OUTDIR from the tidy table, replacing the directory as a whole.
+
+    The roster is only saved (as roster.csv, for the exports); call ``apply_roster`` first to add
+    the ``missing`` rows. Anything else in OUTDIR (``exports/`` included) is dropped.
+    """
+    norm = normalise(table, meta)
+    replace_dir(Path(outdir), lambda d: _write_all(norm, meta, d, roster, plotter), _looks_like_outdir,
+                "a grader output directory (no run.json or details.csv)")
+
+
+def read_details(outdir: Path) -> pd.DataFrame:
+    """details.csv of OUTDIR: text columns as str, scores as float."""
+    path = Path(outdir) / "details.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{outdir} is not a grader output directory (no details.csv)")
+    df = read_csv_strings(path)
+    if tuple(df.columns) != DETAILS_COLUMNS:
+        raise ValueError(f"{path}: expected columns {','.join(DETAILS_COLUMNS)}, found {','.join(df.columns)}")
+    df["score"] = parse_scores(df["score"], str(path))
+    df["max_score"] = parse_scores(df["max_score"], str(path))
+    return df
+
+
+def _infer_meta(table: pd.DataFrame, outdir: Path) -> ReportMeta:
+    """Meta for a directory without run.json: questions in order of first appearance."""
+    order = question_order(table, None)
+    maxes = question_max(table, None, order)
+    return ReportMeta(title=Path(outdir).name, questions=tuple(QuestionInfo(q, float(maxes[q])) for q in order))
+
+
+def load_outdir(outdir: Path) -> tuple[pd.DataFrame, ReportMeta, pd.DataFrame | None]:
+    """The table (details.csv joined with answers.csv), the meta and the roster (or None)."""
+    outdir = Path(outdir)
+    details = read_details(outdir)
+    answers_path = outdir / "answers.csv"
+    if answers_path.is_file():
+        answers = read_csv_strings(answers_path)
+        missing = set(ANSWERS_COLUMNS) - set(answers.columns)
+        if missing:
+            raise ValueError(f"{answers_path}: missing column(s) {', '.join(sorted(missing))}")
+        answers = answers[list(ANSWERS_COLUMNS)].drop_duplicates(["student", "question"])
+        table = details.merge(answers, on=["student", "question"], how="left")
+    else:
+        table = details
+    for col in ("answer", "group", "mistake"):
+        table[col] = table[col].fillna("") if col in table else ""
+    meta_path = outdir / "run.json"
+    meta = ReportMeta.from_json(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() \
+        else _infer_meta(table, outdir)
+    roster_path = outdir / "roster.csv"
+    roster = read_saved_roster(roster_path) if roster_path.is_file() else None
+    return normalise(table, meta), meta, roster
+
+
+def regenerate(outdir: Path) -> None:
+    """Rewrite every derived file of OUTDIR from its details/answers/run/roster files.
+
+    Byte-identical to what ``write_outdir`` wrote for the same data. ``exports/`` is dropped
+    (exports are derived too: run the export commands again).
+    """
+    table, meta, roster = load_outdir(Path(outdir))
+    write_outdir(table, meta, Path(outdir), roster)
