@@ -97,15 +97,15 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
     ``Progress`` callable (the CLI's progress bar). Raises RubricError (unusable rubric) or
     UnusableInput (no such folder, a bad roster, an OUTDIR that must not be replaced).
     """
-    from .plots import Plotter
-    from .submissions import find_submissions_in_background
+    from .reports.plots import Plotter
+    from .submissions import scan_submissions_in_background
 
     with ExitStack() as background:
         # Started first, before the heavy imports: matplotlib loads and the submission files are
         # read in other processes (on the other core) while this one prepares the rubric.
         plotter = Plotter()
         background.callback(plotter.close)
-        submissions_ready = find_submissions_in_background(directory)
+        intake_ready = scan_submissions_in_background(directory)
 
         # load, prepare
         rubric, prepared = load(rubric_path, seed)
@@ -122,10 +122,11 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
 
         # read submissions
         try:
-            submissions = submissions_ready()
+            intake = intake_ready()
         except FileNotFoundError as err:
             raise UnusableInput(str(err)) from None
-        roster_frame, warnings = None, []
+        submissions = list(intake.submissions)
+        roster_frame, warnings = None, list(intake.notes)
         if roster:  # read before grading, so that a bad roster fails at once
             try:
                 roster_frame, warnings = _import_reports().read_roster(Path(roster))
@@ -160,7 +161,7 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
 
 def _import_reports():
     """The reports package (it imports pandas, about 0.3 s: done while other work waits)."""
-    from . import report as reports
+    from . import reports
 
     return reports
 

@@ -207,7 +207,10 @@ def norm(x: Dual) -> Dual:
     if u.ndim == 1:
         return np.abs(u), scale(np.sign(u), tu)
     value = np.sqrt((u * u).sum(axis=(1, 2)))
-    tangent = None if tu is None else (d(u) * tu).sum(axis=(2, 3)) / d(value)
+    # At u = 0 the norm has a kink; its subgradient 0 there keeps ‖u‖² differentiable (the
+    # chain rule's 2‖u‖·0 instead of 0/0), so descent that lands on a minimiser stays finite.
+    safe = np.where(value > 0, value, 1.0)
+    tangent = None if tu is None else np.where(d(value) > 0, (d(u) * tu).sum(axis=(2, 3)) / d(safe), 0.0)
     return value, tangent
 
 

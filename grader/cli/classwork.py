@@ -45,7 +45,7 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
         fail(err.problems)
     except UnusableInput as err:
         fail(str(err))
-    from .. import report
+    from .. import reports as report
 
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

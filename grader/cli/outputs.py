@@ -15,7 +15,7 @@ from . import fail, main, render
 @click.argument("outdir", type=click.Path(file_okay=False, exists=True))
 def report_command(outdir: str) -> None:
     """Regenerate every derived file in OUTDIR from details.csv, without grading again."""
-    from .. import report
+    from .. import reports as report
 
     try:
         report.regenerate(Path(outdir))
@@ -31,7 +31,7 @@ def report_command(outdir: str) -> None:
 @click.option("--dest", type=click.Path(), default=None, help="Where to write (default: OUTDIR/exports).")
 def export(outdir: str, fmt: str, assignment: str | None, dest: str | None) -> None:
     """Export grades from OUTDIR for an LMS: a Canvas gradebook CSV or Gradescope results.json files."""
-    from .. import report
+    from .. import reports as report
 
     target = Path(dest) if dest else None
     try:
@@ -51,14 +51,16 @@ def export(outdir: str, fmt: str, assignment: str | None, dest: str | None) -> N
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 def diff(old: str, new: str, as_csv: bool) -> None:
     """Which students' scores changed between two grading runs (after a rubric fix)."""
-    from .. import report
+    from .. import reports as report
 
     try:
         changes = report.diff_outdirs(Path(old), Path(new))
     except (FileNotFoundError, ValueError) as err:
         fail(str(err))
     if as_csv:
-        click.echo(changes.to_csv(index=False, lineterminator="\n"), nl=False)
+        from ..reports.diff import diff_csv
+
+        click.echo(diff_csv(changes), nl=False)
         return
     if changes.empty:
         click.echo("no scores changed")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ..kinds import CodeKind
 from ..rubric import Rubric
-from ..verdict import ERROR, MISSING, TIMEOUT, Outcome
+from ..verdict import ERROR, INVALID, MISSING, TIMEOUT, Outcome
 
 
 class CodeRun:
@@ -28,12 +27,16 @@ class CodeRun:
         self._progress = progress
         self._submissions = submissions
         self._outcomes: dict[str, dict[str, Outcome]] = {}
-        runnable = [s for s in submissions if s.code]
+        runnable = [s for s in submissions if s.code and not s.code_problem]
         for submission in submissions:
-            if not submission.code:
+            if submission.code_problem:
+                # Refused when read (a symbolic link, a file too large...): never run.
+                self._outcomes[submission.student] = {
+                    c.question.id: Outcome(INVALID, 0.0, submission.code_problem) for c in checkers}
+            elif not submission.code:
                 self._outcomes[submission.student] = {
                     c.question.id: Outcome(MISSING, 0.0, "no .py file submitted") for c in checkers}
-        self._keys = {s.student: _code_key(s.code) for s in runnable}
+        self._keys = {s.student: _code_key(s) for s in runnable}
         unique: dict[tuple, Any] = {}
         for submission in runnable:
             unique.setdefault(self._keys[submission.student], submission)
@@ -111,15 +114,12 @@ def start_sandbox(rubric: Rubric, jobs: int):
     return SandboxPool(jobs=jobs, limits=limits)
 
 
-def _code_key(paths: tuple[Path, ...]) -> tuple:
-    """Names and contents of a submission's code files; unreadable files make the key unique."""
-    parts = []
-    for path in paths:
-        try:
-            parts.append((path.name, path.read_bytes()))
-        except OSError:
-            parts.append((str(path), id(path)))
-    return tuple(parts)
+def _code_key(submission) -> tuple:
+    """Names and contents of a submission's code files (as read, safely, with the submission):
+    byte-identical code shares a key and runs once."""
+    if submission.code_files:
+        return tuple(submission.code_files)
+    return tuple((str(path), id(path)) for path in submission.code)  # read nothing: unique
 
 
 def _judge_run(plan, run) -> dict[str, Outcome]:

@@ -11,7 +11,7 @@ import yaml
 
 from ..errors import RubricError
 from .messages import describe, field_path, line_of
-from .schema import QuestionBase, RubricHeader, SandboxSettings
+from .schema import QuestionBase, RubricHeader, SandboxSettings, set_field
 from .yamlload import RubricYAMLError, load_with_lines
 
 
@@ -114,6 +114,8 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
                             f"duplicate id {question.id!r} (also questions[{seen[question.id]}])")
             continue
         seen[question.id] = index
+        if getattr(question, "broadcast", False) is None:
+            set_field(question, "broadcast", header.broadcast)
         questions.append(question)
     if problems:
         raise RubricError(problems)

@@ -138,6 +138,8 @@ class SymbolicQuestion(QuestionBase, kw_only=True):
     tolerance: Tolerance = default(Tolerance)
     samples: Annotated[int, Meta(ge=1, le=10_000)] = 24
     mistakes: tuple[Mistake, ...] = ()
+    #: Elementwise shorthand (`1 + e^{-Xw}`, `h^2` of a vector); None: the rubric's default.
+    broadcast: bool | None = None
 
     def __post_init__(self) -> None:
         # Entries of a mapping are converted here so that an error names its key (symbols.A).
@@ -189,6 +191,8 @@ class RubricHeader(Strict, kw_only=True):
     seed: int = DEFAULT_SEED
     sandbox: SandboxSettings = default(SandboxSettings)
     description: str = ""
+    #: The default of every question's `broadcast` (elementwise shorthand in answers).
+    broadcast: bool = False
 
 
 __all__ = [

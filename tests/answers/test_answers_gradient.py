@@ -174,3 +174,17 @@ def test_gradient_needs_a_scalar():
     expression = read("A x", MATS)
     with pytest.raises(ValueError):
         gradient(expression.tree, MATS, M_ENV, DIMS, N, "x")
+
+
+def test_the_gradient_of_a_squared_norm_is_finite_at_zero():
+    """‖r‖² is smooth at r = 0 (gradient 0), even though ‖r‖ has a kink there: descent that
+    lands exactly on a minimiser must not turn into nan."""
+    import numpy as np
+
+    from grader.answers import Namespace, Symbol, gradient, parse
+
+    ns = Namespace(symbols={"r": Symbol("r", (3, 1))})
+    at_zero = gradient(parse("norm(r)^2", ns), ns, {"r": np.zeros((2, 3, 1))}, {}, 2, "r")
+    assert np.array_equal(at_zero, np.zeros((2, 3, 1)))
+    elsewhere = gradient(parse("norm(r)^2", ns), ns, {"r": np.ones((1, 3, 1))}, {}, 1, "r")
+    assert np.allclose(elsewhere, 2 * np.ones((1, 3, 1)))

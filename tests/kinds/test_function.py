@@ -294,3 +294,22 @@ def test_a_failure_while_the_code_runs_stops_the_sandbox(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         grade(rubric, find_submissions(folder), jobs=2, meanwhile=interrupted)
     assert not _zygotes()
+
+
+def test_code_refused_when_read_is_invalid_and_never_run(tmp_path, hw1_path):
+    """A .py that is a symbolic link (to a classmate's file) is refused when the class is read:
+    the student's code questions are `invalid` naming the file, and nothing of it runs."""
+    import os
+
+    from grader.pipeline import grade, load
+    from grader.submissions import find_submissions
+
+    folder = tmp_path / "class"
+    (folder / "mallory").mkdir(parents=True)
+    (folder / "alice.py").write_text((hw1_path.parents[1] / "submissions" / "alice.py").read_text())
+    os.symlink(folder / "alice.py", folder / "mallory" / "grads.py")
+    rubric, prepared = load(hw1_path)
+    rows = [v for v in grade(rubric, find_submissions(folder), prepared)
+            if v.student == "mallory" and prepared[v.question].runs_code]
+    assert rows and {v.status for v in rows} == {"invalid"}
+    assert all("symbolic link" in v.feedback for v in rows)

@@ -36,7 +36,7 @@ def _wait_gone(pid: int, seconds: float = 5.0) -> bool:
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="Linux only (parent-death signal)")
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 def test_the_plotting_process_dies_with_the_grader(how):
-    script = ("import time\nfrom grader.plots import Plotter\np = Plotter()\n"
+    script = ("import time\nfrom grader.reports.plots import Plotter\np = Plotter()\n"
               "print(p._process.pid, flush=True)\ntime.sleep(60)\n")
     grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
                               env=dict(os.environ, PYTHONPATH=str(ROOT)))

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from ...answers import (SCALAR, AnswerError, Expression, Function, Namespace, Node, Shape, Symbol,
-                        evaluate, gradient, infer_shape, parse, read, show)
+                        evaluate, gradient, infer_shape, kink_distance, parse, read, show)
 from ...answers.nodes import Name, walk
 from ...errors import QuestionError
 from ...rubric import GivenFunction, GivenValue, SymbolicQuestion
@@ -41,8 +41,9 @@ def build_namespace(question: SymbolicQuestion, allow_inf: bool = False) -> Name
             dims.update(d for d in (spec.shape or ()) if isinstance(d, str))
         for alias in spec.aliases:
             aliases[alias] = name
+    broadcast = bool(getattr(question, "broadcast", False))
     namespace = Namespace(symbols=symbols, aliases=aliases, identities=identities,
-                          dims=frozenset(dims), allow_inf=allow_inf)
+                          dims=frozenset(dims), allow_inf=allow_inf, broadcast=broadcast)
     givens: dict[str, Node] = {}
     shapes: dict[str, Shape] = {}
     functions: dict[str, Function] = {}
@@ -51,7 +52,7 @@ def build_namespace(question: SymbolicQuestion, allow_inf: bool = False) -> Name
         if isinstance(spec, GivenFunction):
             local = Namespace(symbols=symbols, givens=givens, given_shapes=shapes,
                               functions=functions, aliases=aliases, identities=identities,
-                              dims=namespace.dims, params=frozenset(spec.args))
+                              dims=namespace.dims, params=frozenset(spec.args), broadcast=broadcast)
             body = _parse_trusted(spec.value, local, field + ("value",))
             try:
                 shape = infer_shape(body, local, frozenset(spec.args))
@@ -64,7 +65,7 @@ def build_namespace(question: SymbolicQuestion, allow_inf: bool = False) -> Name
             text = spec.value if isinstance(spec, GivenValue) else str(spec)
             local = Namespace(symbols=symbols, givens=givens, given_shapes=shapes,
                               functions=functions, aliases=aliases, identities=identities,
-                              dims=namespace.dims)
+                              dims=namespace.dims, broadcast=broadcast)
             tree = _parse_trusted(text, local, field)
             try:
                 shapes[name] = infer_shape(tree, local)
@@ -75,7 +76,7 @@ def build_namespace(question: SymbolicQuestion, allow_inf: bool = False) -> Name
             aliases[alias] = name
     return Namespace(symbols=symbols, givens=givens, given_shapes=shapes, functions=functions,
                      aliases=aliases, identities=identities, dims=namespace.dims,
-                     allow_inf=allow_inf)
+                     allow_inf=allow_inf, broadcast=broadcast)
 
 
 def _parse_trusted(text: str, ns: Namespace, field: tuple) -> Node:
@@ -138,6 +139,10 @@ def draw_batches(question: SymbolicQuestion, ns: Namespace, seed: int, count: in
         finite = np.isfinite(ref.reshape(candidates, -1)).all(axis=1)
         for name in ns.givens:
             finite &= np.isfinite(env[name].reshape(candidates, -1)).all(axis=1)
+        tree = getattr(reference, "tree", None)
+        if tree is not None:
+            clean = {k: v for k, v in env.items() if k not in ns.givens}
+            finite &= kink_distance(tree, ns, clean, sizes, candidates) > KINK_MARGIN
         keep = np.flatnonzero(finite)[:wanted]
         if len(keep) < max(1, min(wanted, 5)):
             raise QuestionError((), f"the reference is undefined at almost every sample point "
@@ -157,18 +162,32 @@ def agree(answer: np.ndarray, reference: np.ndarray, rtol: float, atol: float) -
     return close.reshape(close.shape[0], -1).all(axis=1)
 
 
-def reference_function(tree: Node, ns: Namespace, wrt: str | None, transpose: bool):
-    """Evaluator of the reference over a batch: the tree, or its exact gradient wrt a symbol."""
-    def value(env: Mapping[str, np.ndarray], sizes: Mapping[str, int], n: int) -> np.ndarray:
-        if wrt is None:
-            out = evaluate(tree, ns, env, sizes, n)
+class ReferenceFunction:
+    """Evaluator of the reference over a batch: the tree, or its exact gradient wrt a symbol.
+    ``tree`` is what sampling keeps away from: points near its kinks are redrawn."""
+
+    def __init__(self, tree: Node, ns: Namespace, wrt: str | None, transpose: bool):
+        self.tree, self.ns, self.wrt, self.transpose = tree, ns, wrt, transpose
+
+    def __call__(self, env: Mapping[str, np.ndarray], sizes: Mapping[str, int], n: int) -> np.ndarray:
+        if self.wrt is None:
+            out = evaluate(self.tree, self.ns, env, sizes, n)
         else:
-            clean = {k: v for k, v in env.items() if k not in ns.givens}
-            out = gradient(tree, ns, clean, sizes, n, wrt)
-        if transpose and out.ndim == 3:
+            clean = {k: v for k, v in env.items() if k not in self.ns.givens}
+            out = gradient(self.tree, self.ns, clean, sizes, n, self.wrt)
+        if self.transpose and out.ndim == 3:
             out = out.swapaxes(1, 2)
         return out
-    return value
+
+
+def reference_function(tree: Node, ns: Namespace, wrt: str | None, transpose: bool) -> ReferenceFunction:
+    """Evaluator of the reference over a batch: the tree, or its exact gradient wrt a symbol."""
+    return ReferenceFunction(tree, ns, wrt, transpose)
+
+
+#: Sample points closer than this to a kink or branch boundary of the reference are redrawn, so
+#: that answers which differ only there (1[x > 0] and 1[x >= 0] for ReLU') are judged equal.
+KINK_MARGIN = 1e-6
 
 
 def point_description(batch: Batch, index: int, ns: Namespace, names: list[str] | None = None) -> str:
