@@ -241,7 +241,7 @@ def test_reference_problems_are_rubric_errors(tmp_path):
 def test_hw1_programming_part_accepts_the_example_solution():
     repo = Path(__file__).resolve().parents[2]
     rubric = load_rubric(repo / "rubrics" / "hw1.yaml")
-    verdicts = grade(rubric, [s for s in find_submissions(repo / "submissions") if s.student == "alice"])
+    verdicts = grade(rubric, [s for s in find_submissions(repo / "submissions" / "hw1") if s.student == "alice"])
     coded = [v for v in verdicts if v.question.startswith("p")]
     assert len(coded) == 7 and all(v.status == "correct" for v in coded), coded
 
@@ -306,7 +306,7 @@ def test_code_refused_when_read_is_invalid_and_never_run(tmp_path, hw1_path):
 
     folder = tmp_path / "class"
     (folder / "mallory").mkdir(parents=True)
-    (folder / "alice.py").write_text((hw1_path.parents[1] / "submissions" / "alice.py").read_text())
+    (folder / "alice.py").write_text((hw1_path.parents[1] / "submissions" / "hw1" / "alice.py").read_text())
     os.symlink(folder / "alice.py", folder / "mallory" / "grads.py")
     rubric, prepared = load(hw1_path)
     rows = [v for v in grade(rubric, find_submissions(folder), prepared)
