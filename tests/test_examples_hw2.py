@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, SUBMISSIONS_HW2
+from pathlib import Path
+
 from grader.pipeline import grade, load, validate
 from grader.submissions import find_submissions
 
+ROOT = Path(__file__).resolve().parents[1]
 HW2 = ROOT / "rubrics" / "hw2.yaml"
+SUBMISSIONS_HW2 = ROOT / "submissions" / "hw2"
 
 
 @pytest.fixture(scope="module")
