@@ -80,7 +80,7 @@ def closed_form(kind: Kind, derive: Callable | None = None) -> ClosedForm | None
     givens = next((f for f in derivation.with_givens if target.check(f.text) is None), None)
     return ClosedForm(question, plain.text, plain.latex,
                       givens.text if givens else None, givens.latex if givens else None,
-                      note=f"checked at {target.points}")
+                      note=f"sympy, agrees at {target.points}")
 
 
 def _target(kind: Kind) -> _Target | None:

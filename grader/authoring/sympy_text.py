@@ -219,6 +219,10 @@ class _Latex(LatexPrinter):
         super().__init__({"symbol_names": {k: v for k, v in names.items()
                                            if isinstance(k, sp.Symbol)}})
 
+    def _print_Transpose(self, expr: Any) -> str:
+        # ^{\top}, as the answer language's own LaTeX writes it.
+        return super()._print_Transpose(expr).replace("^{T}", "^{\\top}")
+
     def _print_Trace(self, expr: Any) -> str:
         inner = expr.arg
         if inner.shape == (1, 1):
