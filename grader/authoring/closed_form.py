@@ -25,7 +25,8 @@ NONE_AGREED = "sympy's form did not agree numerically; none shown"
 
 @dataclass(frozen=True)
 class ClosedForm:
-    """What was found for one question. ``text`` and ``latex`` are set only when verified."""
+    """What was found for one question; every form here was verified. ``text`` is in the
+    question's own symbols (None when only the form with the givens agreed)."""
 
     question: str
     text: str | None = None
@@ -38,7 +39,7 @@ class ClosedForm:
 
     @property
     def found(self) -> bool:
-        return self.text is not None
+        return self.text is not None or self.with_givens is not None
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,10 @@ def closed_form(kind: Kind, derive: Callable | None = None) -> ClosedForm | None
     except Exception as err:  # noqa: BLE001 - a sympy failure must not stop the author's lint
         return ClosedForm(question, note=f"none found: sympy failed ({type(err).__name__})")
     plain = next((f for f in derivation.plain if target.check(f.text) is None), None)
-    if plain is None:
-        return ClosedForm(question, note=NONE_AGREED)
     givens = next((f for f in derivation.with_givens if target.check(f.text) is None), None)
-    return ClosedForm(question, plain.text, plain.latex,
+    if plain is None and givens is None:
+        return ClosedForm(question, note=NONE_AGREED)
+    return ClosedForm(question, plain.text if plain else None, plain.latex if plain else None,
                       givens.text if givens else None, givens.latex if givens else None,
                       note=f"sympy, agrees at {target.points}")
 

@@ -70,10 +70,10 @@ def _expression(kind: Any, form: ClosedForm | None, include_code: bool) -> list[
 def _gradient(form: ClosedForm | None, tree: Node, wrt: str) -> list[str]:
     """The verified closed form (with the givens first, when shorter), else its definition."""
     if form is not None and form.found:
-        if form.with_givens_latex:
+        if form.with_givens_latex and form.latex:
             return _display(form.with_givens_latex) + ["", "or, in the question's symbols,", ""] \
                 + _display(form.latex)
-        return _display(form.latex)
+        return _display(form.with_givens_latex or form.latex)
     return _display(rf"\nabla_{{{_name(wrt)}}} \left( {_tree_latex(tree)} \right)")
 
 

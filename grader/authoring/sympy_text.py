@@ -138,13 +138,31 @@ class _Plain:
     def product(self, expr: Any) -> tuple[str, int]:
         if _negative(expr):
             return "-" + self.wrap(-expr, _MUL), _NEG
-        numerator, denominator = [], []
         if not _is_matrix(expr):  # (MatMul is a subclass of Mul)
             # Scalars commute: simple factors before bracketed sums reads as people write it,
             # `f (1 - f)` rather than `(1 - f) f`. A matrix product keeps its order.
             factors = sorted(expr.as_ordered_factors(), key=lambda f: isinstance(f, sp.Add))
         else:
-            factors = list(expr.args)
+            # A scalar coefficient's own factors join the product (`2 v (...) x`, not
+            # `(2 v (...)) x`); the matrices keep their order.
+            factors = []
+            for arg in expr.args:
+                if isinstance(arg, sp.Mul) and not _is_matrix(arg):
+                    factors.extend(arg.as_ordered_factors())
+                else:
+                    factors.append(arg)
+        negative = False
+        for index, factor in enumerate(factors):
+            if factor.is_Number and factor < 0:
+                negative, factors[index] = not negative, -factor
+        factors = [f for f in factors if f != 1] or [sp.Integer(1)]
+        if negative:
+            rest = self.product_of(factors)
+            return "-" + (f"({rest[0]})" if rest[1] < _MUL else rest[0]), _NEG
+        return self.product_of(factors)
+
+    def product_of(self, factors: list[Any]) -> tuple[str, int]:
+        numerator, denominator = [], []
         for factor in factors:
             if isinstance(factor, sp.Pow) and factor.exp.is_Number and factor.exp < 0 \
                     and not _is_matrix(factor.base):

@@ -43,9 +43,11 @@ def validate(rubric: str, show: bool) -> None:
             if not form.found:
                 click.echo(f"      closed form: {form.note}")
                 continue
-            click.echo(f"      closed form ({form.note}): {form.text}")
+            if form.text:
+                click.echo(f"      closed form ({form.note}): {form.text}")
             if form.with_givens:
-                click.echo(f"      with the givens: {form.with_givens}")
+                head = "with the givens" if form.text else f"closed form ({form.note})"
+                click.echo(f"      {head}: {form.with_givens}")
 
 
 @main.command()
