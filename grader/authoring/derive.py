@@ -22,10 +22,16 @@ import sympy as sp
 from ..answers import AnswerError, Namespace, infer_shape
 from ..answers.nodes import DOT, MUL, Apply, BinOp, Call, Given, Neg, Node, Num, Pow, Transpose
 from ..answers.sympy_bridge import to_sympy
+from .budget import Deadline, TimeUp
 from .givens import with_givens
 from .writing import Form, forms, functions, variants
 
 __all__ = ["Derivation", "Form", "NoClosedForm", "derive", "differentiate", "sympy_ready"]
+
+
+#: Time for one question's derivation and rewrites (each rewrite at most 2 s of it): simplify
+#: can run for minutes on a modest expression.
+SECONDS = 8.0
 
 
 class NoClosedForm(Exception):
@@ -52,17 +58,22 @@ def derive(tree: Node, ns: Namespace, wrt: str, transpose: bool,
     except (AnswerError, KeyError, TypeError, ValueError, AttributeError) as err:
         raise NoClosedForm(f"sympy cannot represent it ({_reason(err)})") from None
     variable = _variable(expr, ns, wrt, positive)
+    deadline = Deadline(SECONDS)
     try:
-        gradient = differentiate(expr, variable)
+        gradient = deadline.run(differentiate, expr, variable, cap=SECONDS)
     except NoClosedForm:
         raise
+    except TimeUp:
+        raise NoClosedForm(f"sympy took more than {SECONDS:g} s") from None
     except Exception as err:  # noqa: BLE001 - sympy raises anything from deep inside
         raise NoClosedForm(f"sympy could not differentiate it ({_reason(err)})") from None
     familiar = functions(expr)
-    plain = forms(variants(gradient, transpose), {}, familiar)
-    symbols = {name: _scalar(name, positive) for name, s in ns.symbols.items() if s.is_scalar}
-    rewritten, names = with_givens(gradient, ns, wrt, symbols, ready)
-    given = forms([v for r in rewritten for v in variants(r, transpose)], names, familiar)
+    plain = forms(variants(gradient, transpose, deadline), {}, familiar)
+    symbols = {name: _symbol_named(expr, name, positive)
+               for name, s in ns.symbols.items() if s.is_scalar}
+    rewritten, names = with_givens(gradient, ns, wrt, symbols, ready, deadline)
+    given = forms([v for r in rewritten for v in variants(r, transpose, deadline)], names,
+                  familiar)
     if not plain and not given:
         raise NoClosedForm("sympy's result uses operations the answer language cannot write")
     return Derivation(tuple(plain), tuple(given))
@@ -103,14 +114,18 @@ def sympy_ready(tree: Node, ns: Namespace) -> Node:
     return visit(tree)
 
 
-def _scalar(name: str, positive: frozenset[str]) -> Any:
-    """The sympy symbol the bridge makes for a scalar (equal symbols need equal assumptions)."""
+def _symbol_named(expr: Any, name: str, positive: frozenset[str]) -> Any:
+    """The scalar symbol ``name`` as the bridge made it in ``expr`` (sympy symbols with other
+    assumptions are other symbols), or as it would make it when ``expr`` does not use it."""
+    for symbol in expr.free_symbols:
+        if isinstance(symbol, sp.Symbol) and symbol.name == name:
+            return symbol
     return sp.Symbol(name, positive=True) if name in positive else sp.Symbol(name, real=True)
 
 
 def _variable(expr: Any, ns: Namespace, wrt: str, positive: frozenset[str]) -> Any:
     if ns.symbols[wrt].is_scalar:
-        return _scalar(wrt, positive)
+        return _symbol_named(expr, wrt, positive)
     for matrix in expr.atoms(sp.MatrixSymbol):
         if matrix.name == wrt:
             return matrix
@@ -135,10 +150,16 @@ def differentiate(expr: Any, variable: Any) -> Any:
     for functional, stand_in in zip(functionals, stand_ins):
         coefficient = outer.diff(stand_in)
         if coefficient != 0 and functional.has(variable):
-            terms.append(coefficient * _derivative_of_functional(functional, variable))
+            inner = _derivative_of_functional(functional, variable)
+            if inner == 0 or isinstance(inner, sp.ZeroMatrix):
+                # It depends on the variable: a zero is sympy not knowing how, not a zero.
+                raise NoClosedForm(f"sympy cannot differentiate {_name(functional)}")
+            terms.append(coefficient * inner)
     terms = [t for t in terms if not (t == 0 or isinstance(t, sp.ZeroMatrix))]
     if not terms:
-        raise NoClosedForm("the gradient is zero")
+        if _is_matrix(variable):
+            raise NoClosedForm("the gradient is zero")
+        return sp.Integer(0)
     result = reduce(add, terms).xreplace(dict(zip(stand_ins, functionals)))
     if result.has(sp.Derivative) or result.has(sp.Subs):
         raise NoClosedForm("sympy left a derivative unevaluated")
@@ -169,8 +190,16 @@ def _derivative_of_functional(functional: Any, variable: Any) -> Any:
         return _derivative_of_determinant(functional, variable)
     result = functional.diff(variable)
     if result.has(sp.Derivative):
-        raise NoClosedForm(f"sympy cannot differentiate {type(functional).__name__.lower()}")
+        raise NoClosedForm(f"sympy cannot differentiate {_name(functional)}")
     return result
+
+
+def _name(functional: Any) -> str:
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
+    names = {sp.Trace: "a trace", sp.Determinant: "a determinant",
+             MatrixElement: "an entry of a matrix (from sum)"}
+    return names.get(type(functional), type(functional).__name__)
 
 
 def _derivative_of_determinant(functional: Any, variable: Any) -> Any:

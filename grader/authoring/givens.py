@@ -15,6 +15,8 @@ import sympy as sp
 
 from ..answers import Namespace
 from ..answers.nodes import Apply, Given, Name, Node
+from .budget import Deadline, TimeUp
+from .writing import simplify_scalars
 
 __all__ = ["Placeholder", "with_givens"]
 
@@ -30,7 +32,7 @@ Placeholder = tuple[Any, Any, str, str]
 
 
 def with_givens(gradient: Any, ns: Namespace, wrt: str, symbols: dict[str, Any],
-                ready: Any) -> tuple[list[Any], dict[Any, tuple[str, str]]]:
+                ready: Any, deadline: Deadline) -> tuple[list[Any], dict[Any, tuple[str, str]]]:
     """Rewritten gradients (in the stand-ins) and the stand-ins' spellings (text, LaTeX).
 
     ``symbols`` are the question's scalar sympy symbols by name; ``ready(node)`` is the node as
@@ -64,27 +66,21 @@ def with_givens(gradient: Any, ns: Namespace, wrt: str, symbols: dict[str, Any],
         unknowns = [s for s in order if s in used and flat.has(s)][: len(subset)]
         if not unknowns:
             continue
+        equations = [candidates[i][0] - values[i] for i in subset]
         try:
-            solutions = sp.solve([candidates[i][0] - values[i] for i in subset], unknowns,
-                                 dict=True)
-        except Exception:  # noqa: BLE001 - no solution is simply no re-expression
+            solutions = deadline.run(lambda: sp.solve(equations, unknowns, dict=True))
+        except (Exception, TimeUp):  # noqa: BLE001 - no solution is simply no re-expression
             continue
         for solution in solutions[:MAX_SOLUTIONS]:
             try:
-                rewritten = _simplify(flat.subs(solution))
-            except Exception:  # noqa: BLE001
+                rewritten = deadline.run(simplify_scalars, flat.subs(solution))
+            except (Exception, TimeUp):  # noqa: BLE001
                 continue
             if rewritten.has(*unknowns) or sp.count_ops(rewritten) >= size:
                 continue
             found.append(rewritten.xreplace(back))
     names = {c[0]: (c[2], c[3]) for c in candidates}
     return found, names
-
-
-def _simplify(expr: Any) -> Any:
-    from .writing import simplify_scalars
-
-    return simplify_scalars(expr)
 
 
 def _candidates(ns: Namespace, wrt: str, ready: Any) -> list[Placeholder]:

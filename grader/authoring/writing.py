@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import sympy as sp
 
+from .budget import Deadline, TimeUp
 from .sympy_text import Unprintable, to_answer_text, to_latex
 
 __all__ = ["Form", "forms", "functions", "simplify_scalars", "variants"]
@@ -26,26 +27,26 @@ class Form:
     latex: str
 
 
-def variants(gradient: Any, transpose: bool) -> list[Any]:
-    """Equivalent expressions for ``gradient`` (transposed for numerator layout)."""
+def variants(gradient: Any, transpose: bool, deadline: Deadline) -> list[Any]:
+    """Equivalent expressions for ``gradient`` (transposed for numerator layout); rewrites that
+    fail or run out of time are left out, the gradient as differentiated never is."""
     if not _is_matrix(gradient):
-        rewrites: list[Callable] = [sp.simplify, sp.factor, sp.cancel]
-        return [gradient] + _each(rewrites, gradient)
-    out = [gradient] + _each([sp.expand, simplify_scalars], gradient)
-    out += _each([lambda v: _pull_coefficients(_collect(v))], *out)
+        return [gradient] + _each([sp.cancel, sp.factor, sp.simplify], [gradient], deadline)
+    out = [gradient] + _each([sp.expand, simplify_scalars], [gradient], deadline)
+    out += _each([lambda v: _pull_coefficients(_collect(v))], out, deadline)
     if transpose:
-        out = _each([_transpose, lambda v: sp.transpose(v).doit()], *out)
+        out = _each([_transpose, lambda v: sp.transpose(v).doit()], out, deadline)
     return out
 
 
-def _each(rewrites: list[Callable], *exprs: Any) -> list[Any]:
+def _each(rewrites: list[Callable], exprs: list[Any], deadline: Deadline) -> list[Any]:
     """Every rewrite of every expression, leaving out those that fail (sympy raises freely)."""
     out = []
     for expr in exprs:
         for rewrite in rewrites:
             try:
-                out.append(rewrite(expr))
-            except Exception:  # noqa: BLE001 - a rewrite that fails is just not offered
+                out.append(deadline.run(rewrite, expr))
+            except (Exception, TimeUp):  # noqa: BLE001 - a rewrite that fails is not offered
                 pass
     return out
 

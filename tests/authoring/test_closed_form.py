@@ -294,6 +294,49 @@ questions:
     symbols: {w: {shape: [n, 1]}, x: {shape: [n, 1]}, v: {}}
     gradient_of: "(v tanh(w^T x) - 1)^2"
     wrt: w
+  - id: identity
+    kind: matrix_expression
+    points: 1
+    symbols: {x: {shape: [n, 1]}, A: {shape: [n, n]}, I: {identity: n}}
+    gradient_of: "x^T (A + 2 I) x"
+    wrt: x
+  - id: matrix_given
+    kind: matrix_expression
+    points: 1
+    symbols: {X: {shape: [n, m]}, w: {shape: [m, 1]}, y: {shape: [n, 1]}}
+    given: {r: "X w - y"}
+    gradient_of: "norm(r)^2 / 2"
+    wrt: w
+  - id: alias
+    kind: matrix_expression
+    points: 1
+    symbols: {w: {shape: [n, 1], aliases: [omega]}, x: {shape: [n, 1]}}
+    gradient_of: "(omega^T x)^2"
+    wrt: w
+  - id: independent
+    kind: expression
+    points: 1
+    symbols: {x: {}, y: {}}
+    gradient_of: "y^2"
+    wrt: x
+  - id: sum
+    kind: matrix_expression
+    points: 1
+    symbols: {w: {shape: [n, 1]}, X: {shape: [m, n]}}
+    gradient_of: "sum(X w)"
+    wrt: w
+  - id: code_scalar
+    kind: function
+    points: 1
+    args: {x: {domain: [-3, 3]}, beta: {positive: true}}
+    gradient_of: "log(1 + exp(beta x)) / beta"
+    wrt: x
+  - id: code_matrix
+    kind: function
+    points: 1
+    args: {W: {shape: [m, n]}, x: {shape: [n]}}
+    gradient_of: "norm(W x)^2"
+    wrt: W
 """
 
 
@@ -313,12 +356,31 @@ def test_sympys_derivative_of_relu_has_no_spelling_here(more):
 
 
 @pytest.mark.parametrize("qid", ["logistic", "trace", "logdet", "norm", "ridge", "dot",
-                                 "by_a_scalar", "network"])
+                                 "by_a_scalar", "network", "identity", "matrix_given", "alias",
+                                 "independent"])
 def test_more_gradients_get_closed_forms_the_question_accepts(more, qid):
     kind, form = more[qid]
     assert form.found, form.note
     for text in filter(None, (form.text, form.with_givens)):
         assert kind.check(text).status == "correct", text
+
+
+@pytest.mark.parametrize("qid", ["code_scalar", "code_matrix"])
+def test_more_function_questions_get_closed_forms_their_judge_accepts(more, qid):
+    kind, form = more[qid]
+    assert form.found, form.note
+    assert _judged(kind, form.text) == "correct"
+
+
+def test_a_zero_gradient_is_the_number_zero(more):
+    assert more["independent"][1].text == "0"
+
+
+def test_sympy_not_knowing_a_derivative_is_not_mistaken_for_zero(more):
+    # sympy differentiates the entry of a matrix that sum() becomes to zero: that is no answer.
+    _, form = more["sum"]
+    assert not form.found
+    assert form.note == "none found: sympy cannot differentiate an entry of a matrix (from sum)"
 
 
 def test_logistic_regression_is_re_expressed_with_its_given(more):
