@@ -144,6 +144,8 @@ class FunctionKind(CodeKind):
         expression = read_reference(q.answer if q.answer is not None else q.gradient_of, ns, field)
         if q.gradient_of is not None and not expression.is_scalar:
             raise QuestionError(field, f"must be a scalar expression, not {show(expression.shape)}")
+        # Kept for authors' tools (closed forms, solutions), which read the reference symbolically.
+        self.ns, self.source = ns, expression
         names = list(q.args)
         one_d = {n for n, spec in q.args.items() if spec.shape is not None and len(spec.shape) == 1}
 
