@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -135,7 +135,7 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
 
         # check written answers while the code runs (pandas imports meanwhile), judge the code
         bar = progress(rubric, prepared, submissions) if progress else None
-        with (bar if bar is not None else ExitStack()) as tick:
+        with (bar if bar is not None else nullcontext(None)) as tick:
             graded = grade(rubric, submissions, prepared, jobs=jobs, progress=tick,
                               meanwhile=_import_reports, sandbox=sandbox)
         reports = _import_reports()
