@@ -68,7 +68,7 @@ class Payload(msgspec.Struct, frozen=True, kw_only=True):
 # -- arrays as extension objects -------------------------------------------------------------------
 def _encode_hook(value: Any) -> Any:
     if isinstance(value, np.ndarray):
-        array = np.ascontiguousarray(value, dtype="<f8")
+        array = np.asarray(value, dtype="<f8")  # (ascontiguousarray would make 0-d arrays 1-d)
         if array.ndim > _MAX_NDIM:
             raise TypeError("arrays in a bundle have at most 8 dimensions")
         header = _NDIM.pack(_FLOAT64, array.ndim) + b"".join(_DIM.pack(d) for d in array.shape)
@@ -94,7 +94,7 @@ def _array_hook(code: int, data: memoryview) -> Any:
     count = int(np.prod(shape, dtype=object)) if shape else 1
     if len(data) - offset != 8 * count:
         raise ValueError("array size does not match its shape")
-    return np.frombuffer(data[offset:], dtype="<f8").astype(np.float64).reshape(shape)
+    return np.frombuffer(data[offset:], dtype="<f8").astype(np.float64).reshape(tuple(shape))
 
 
 # -- the file --------------------------------------------------------------------------------------
