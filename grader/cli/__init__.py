@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import click
 
-from .. import __version__
+from ..version import __version__
 
 #: The distribution name on the package index (`grader` there is an unrelated project).
 DISTRIBUTION = "grader-ml"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import msgspec
 
-from .. import __version__
+from ..version import __version__
 from ..errors import QuestionError, RubricError
 from ..kinds import registry
 from ..pipeline import load, validate

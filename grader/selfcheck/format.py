@@ -126,7 +126,7 @@ def version_of(raw: bytes, name: str = "this file") -> tuple[int, bytes]:
 
 def check_version(version: int, name: str = "this file") -> None:
     """BundleError naming both versions when this grader cannot read ``version``."""
-    from .. import __version__
+    from ..version import __version__
 
     if version > FORMAT_VERSION:
         raise BundleError(

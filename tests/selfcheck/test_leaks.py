@@ -196,6 +196,16 @@ def test_a_bundle_holds_no_part_of_the_key(name, tmp_path):
             if abs(value) < 3e38:
                 assert not any((w == np.float32(value)).any() for w in words), (question.id, value)
 
+        # Grading's own call inputs (drawn at the grading seed) are not in the bundle either.
+        for call in getattr(kind, "prepared_calls", ()):
+            for arg in call.args:
+                if isinstance(arg, float):
+                    assert arg not in numbers, (question.id, arg)
+                elif isinstance(arg, np.ndarray) and arg.size:
+                    assert not any(a.shape == arg.shape and np.array_equal(a, arg) for a in arrays)
+                    for form in _float64_bytes(float(arg.flat[0])):
+                        assert form not in raw, (question.id, "a grading call's input")
+
     seed = rubric.seed
     assert seed not in [n for n in numbers if isinstance(n, int)] or seed < 10
     assert not any(re.search(rf"(?<![\w.]){seed}(?![\w.])", s) for s in strings) or seed < 10
