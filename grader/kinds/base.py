@@ -188,6 +188,11 @@ class CodeKind(Kind):
     def calls(self) -> list[Any]:
         """The sandbox calls (``coderun.sandbox.Call``) this question makes of the student's code."""
 
+    def planned_calls(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """The same calls as (function name, arguments), for a runner other than the sandbox
+        (self-check on a student's machine)."""
+        raise NotImplementedError(f"{type(self).__name__} does not list its calls")
+
     @abstractmethod
     def judge(self, results: Iterable[Any]) -> Outcome:
         """The outcome from the sandbox's results for this question's calls, in order."""

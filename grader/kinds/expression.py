@@ -212,9 +212,11 @@ class ExpressionKind(WrittenKind):
         reference text or a mistake's answer."""
         q = self.question
         question = {name: msgspec.to_builtins(getattr(q, name)) for name in PUBLIC_FIELDS}
-        mistakes = [] if mode == "verdict" else [
-            {"feedback": m.feedback, "score": m.score, "shape": list(m.shape), "values": m.values}
-            for m in self.mistakes]
+        # In verdict mode only mistakes that count as right stay (without their feedback): the
+        # verdict is then the same as grading's.
+        mistakes = [{"feedback": m.feedback if mode == "full" else "", "score": m.score,
+                     "shape": list(m.shape), "values": m.values}
+                    for m in self.mistakes if mode == "full" or m.score >= 1]
         data = {
             "question": question, "layout": self.layout, "shape": list(self.shape),
             "reference_names": self.reference_names,

@@ -214,6 +214,11 @@ def decode_calls(meta: dict, data: bytes) -> list:
 
 def main() -> None:
     """Run as a process: read the request on stdin, load the files, answer on the old stdout."""
+    if sys.platform == "win32":  # records are binary: no newline translation on the pipes
+        import msvcrt
+
+        for fd in (0, 1):
+            msvcrt.setmode(fd, os.O_BINARY)
     stream = sys.stdin.buffer
     magic, meta_len, data_len = REQUEST.unpack(stream.read(REQUEST.size))
     if magic != REQUEST_MAGIC:

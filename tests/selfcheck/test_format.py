@@ -155,3 +155,25 @@ def test_a_tolerance_too_wide_to_hash_is_refused():
     assert not grid.hashable(Tolerance(rtol=0.5))
     with pytest.raises(ValueError):
         grid.cell_width(Tolerance(rtol=0.7))
+
+
+def test_a_tampered_payload_loads_or_is_refused_never_crashes(hw1_bundle, tmp_path):
+    """Random byte changes inside the (decompressed) payload: the bundle loads, or loading says
+    it is damaged; no other exception escapes."""
+    import random
+
+    body = fmt.payload_bytes(hw1_bundle.read_bytes())
+    rng = random.Random(5)
+    path = tmp_path / "t.check"
+    outcomes = {"loaded": 0, "refused": 0}
+    for _ in range(150):
+        data = bytearray(body)
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        path.write_bytes(fmt.MAGIC + b"format 1\n" + zlib.compress(bytes(data)))
+        try:
+            load_bundle(path)
+            outcomes["loaded"] += 1
+        except fmt.BundleError:
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 0 and outcomes["loaded"] > 0, outcomes
