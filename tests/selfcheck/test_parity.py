@@ -13,13 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.errors import UnusableInput
+from grader.errors import RubricError, UnusableInput
 from grader.pipeline import check_submission as check_with_rubric
 from grader.pipeline import grade, load
 from grader.selfcheck.build import build, write
 from grader.selfcheck.check import check_path
 from grader.selfcheck.load import load_bundle
 from grader.submissions import find_submissions
+
+from .rubrics import all_rubrics
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Kinds whose wrong-answer feedback differs by design (docs/self-check.md).
@@ -103,3 +105,37 @@ def test_generated_code_checks_the_same_both_ways(tmp_path, hw1_bundle, runner):
             continue
         got = check_path(hw1_bundle, path, runner)
         assert_same(want, got.rows, kinds)
+
+
+# -- every rubric of the test suite ------------------------------------------------------------------
+RUBRICS = all_rubrics()
+#: Answers tried on every written question of every rubric (most are wrong, some unreadable).
+PROBES = ["0", "1", "-1", "2.5", "x", "2 x", "x^T", "n x 1", "1 x n", "(0, 1)", "[0, 2]",
+          "converges", "oscillates", ["1", "2", "3"], "f (1 - f)", ""]
+
+
+@pytest.mark.parametrize("name", [n for n in RUBRICS if n != "hw1"])
+def test_every_rubric_in_the_tests_checks_the_same_through_its_bundle(name, tmp_path):
+    source = RUBRICS[name]
+    path = tmp_path / "rubric.yaml"
+    path.write_text(source if isinstance(source, str) else source.read_text(), encoding="utf-8")
+    try:
+        write(build(path), tmp_path / "r.check")
+    except RubricError:
+        pytest.skip("a rubric that does not validate is refused")
+    bundle = load_bundle(tmp_path / "r.check")
+    rubric, prepared = load(path)
+    for question in rubric.questions:
+        direct, rebuilt = prepared[question.id], bundle.prepared[question.id]
+        if direct.runs_code or question.id in bundle.unchecked:
+            continue
+        reference = direct.reference_answer()
+        answers = PROBES + ([reference] if reference is not None else [])
+        for answer in answers:
+            want, got = direct.check(answer), rebuilt.check(answer)
+            where = (question.id, answer, want.feedback, got.feedback)
+            assert (got.status, got.fraction) == (want.status, want.fraction), where
+            if question.kind not in FEEDBACK_DIFFERS or want.status == "correct":
+                assert masked(got.feedback) == masked(want.feedback), where
+        if reference is not None:
+            assert rebuilt.check(reference).status == "correct"
