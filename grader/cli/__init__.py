@@ -12,6 +12,10 @@ from typing import NoReturn
 
 import click
 
+from ..version import __version__
+
+#: The distribution name on the package index (`grader` there is an unrelated project).
+DISTRIBUTION = "grader-ml"
 EXIT_UNUSABLE = 2
 #: The status a shell reports for a process ended by SIGPIPE, as `yes | head -1` gives.
 EXIT_PIPE_CLOSED = 128 + signal.SIGPIPE
@@ -34,13 +38,14 @@ class _Main(click.Group):
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="grader")
+@click.version_option(version=__version__, package_name=DISTRIBUTION, prog_name="grader",
+                      message="%(prog)s (%(package)s) %(version)s")
 def main() -> None:
     """Grade math-heavy machine-learning homework at random test points."""
 
 
 # The command modules register themselves on `main` when imported.
-from . import authoring, classwork, outputs  # noqa: E402,F401
+from . import authoring, classwork, outputs, selfcheck  # noqa: E402,F401
 
 _signals: list[int] = []
 

@@ -15,11 +15,13 @@ from msgspec import Meta
 
 from ..answers import Namespace, Symbol, evaluate, gradient, show
 from ..errors import QuestionError
+import msgspec
+
 from ..rubric import Dim, QuestionBase, Rubric, Strict, convert, default, set_field
 from ..sampling import DEFAULT_DIM_RANGE, generator, size_sets
 from ..tolerance import Tolerance, allowed, within
 from ..verdict import ERROR, INVALID, TIMEOUT
-from .base import CodeKind, Outcome
+from .base import CodeKind, Outcome, SelfCheckData
 from .support.symbolic import read_reference
 
 #: Distinct size assignments the calls cycle through.
@@ -97,6 +99,8 @@ class FunctionKind(CodeKind):
         super().__init__(question, rubric, params)
         q = question
         self.tol = q.tolerance
+        self.function_name = q.function_name
+        self.arg_names = list(q.args)
         dims = {d for spec in q.args.values() for d in (spec.shape or ()) if isinstance(d, str)}
         dims |= set(q.dims)
         ranges = {d: tuple(q.dims.get(d, DEFAULT_DIM_RANGE)) for d in dims}
@@ -120,6 +124,9 @@ class FunctionKind(CodeKind):
                         raise QuestionError(("returns",), f"the reference has shape {expected.shape}")
                     expected = expected.reshape(wanted)
                 self.prepared_calls.append(PreparedCall(args, expected, chosen))
+        self._index_calls()
+
+    def _index_calls(self) -> None:
         # Every call's expected values end to end, with the tolerance each may differ by: the
         # usual case (every call ok, every shape right) is then one vectorised comparison.
         self._shapes = [call.expected.shape for call in self.prepared_calls]
@@ -165,11 +172,14 @@ class FunctionKind(CodeKind):
         return value
 
     # -- checking ------------------------------------------------------------------------------
+    def planned_calls(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """(function name, arguments) of each call, for any runner."""
+        return [(self.function_name, call.args) for call in self.prepared_calls]
+
     def calls(self) -> list:
         from ..sandbox import Call
 
-        name = self.question.function_name
-        return [Call(name, call.args) for call in self.prepared_calls]
+        return [Call(name, args) for name, args in self.planned_calls()]
 
     def judge(self, results: Iterable[Any]) -> Outcome:
         """An outcome from the sandbox's results for this question's calls, in order."""
@@ -205,7 +215,7 @@ class FunctionKind(CodeKind):
 
     def describe_args(self, call: PreparedCall) -> str:
         parts = []
-        for name, arg in zip(self.question.args, call.args):
+        for name, arg in zip(self.arg_names, call.args):
             if isinstance(arg, np.ndarray):
                 parts.append(f"{name} of shape {_shape(arg.shape)}")
             elif isinstance(arg, int):
@@ -213,6 +223,27 @@ class FunctionKind(CodeKind):
             else:
                 parts.append(f"{name} = {arg:.3g}")
         return ", ".join(parts)
+
+    # -- self-check bundles ----------------------------------------------------------------------
+    def self_check(self, mode: str = "full") -> SelfCheckData:
+        """The bundle's own calls (drawn at its seed) and the reference's outputs there; never
+        the reference itself, nor grading's calls."""
+        calls = [{"args": list(call.args), "expected": call.expected} for call in self.prepared_calls]
+        data = {"function": self.function_name, "args": self.arg_names, "calls": calls,
+                "tolerance": msgspec.to_builtins(self.tol)}
+        return SelfCheckData(data, f"{len(calls)} calls' inputs and the reference's outputs "
+                                   "there (grading calls at other inputs)")
+
+    @classmethod
+    def from_self_check(cls, question: QuestionBase, data: Mapping[str, Any]) -> "FunctionKind":
+        kind = cls._rebuilt(question)
+        kind.tol = msgspec.convert(data["tolerance"], Tolerance)
+        kind.function_name = data["function"]
+        kind.arg_names = list(data["args"])
+        kind.prepared_calls = [PreparedCall(tuple(c["args"]), np.asarray(c["expected"]), {})
+                               for c in data["calls"]]
+        kind._index_calls()
+        return kind
 
     def describe_answer(self) -> str:
         q = self.question

@@ -24,6 +24,9 @@ NAME = Annotated[str, Meta(pattern=NAME_PATTERN.pattern)]
 DEFAULT_SEED = 2022
 Dim = Union[int, str]
 Layout = Literal["denominator", "numerator"]
+#: What a self-check bundle does with a question: check it with feedback, say only right or not,
+#: or leave it out (docs/self-check.md).
+SelfCheckMode = Literal["full", "verdict", "off"]
 def default(factory: Any) -> Any:
     """A field default built fresh for every rubric (a dict, a list, a Tolerance...)."""
     return msgspec.field(default_factory=factory)
@@ -127,6 +130,7 @@ class QuestionBase(Strict, kw_only=True):
     kind: str
     points: Annotated[float, Meta(gt=0)]
     prompt: str = ""
+    self_check: SelfCheckMode = "full"
 
 
 class SymbolicQuestion(QuestionBase, kw_only=True):
@@ -197,6 +201,6 @@ class RubricHeader(Strict, kw_only=True):
 
 __all__ = [
     "DEFAULT_SEED", "Dim", "GivenFunction", "GivenValue", "ID_PATTERN", "Layout", "Mistake", "NAME",
-    "NAME_PATTERN", "QuestionBase", "RubricError", "RubricHeader", "SandboxSettings", "Strict",
+    "NAME_PATTERN", "QuestionBase", "RubricError", "RubricHeader", "SandboxSettings", "SelfCheckMode", "Strict",
     "SymbolSpec", "SymbolicQuestion", "Tolerance", "at", "convert", "default", "set_field",
 ]
