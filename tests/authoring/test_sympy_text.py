@@ -53,7 +53,14 @@ def _ours(text, ns, env, n):
 @settings(max_examples=150, deadline=None)
 @given(EXPRESSIONS)
 def test_printed_scalar_expressions_read_back_to_sympys_values(expr):
-    text = to_answer_text(expr)
+    from hypothesis import assume
+
+    from grader.authoring.sympy_text import Unprintable
+
+    try:
+        text = to_answer_text(expr)
+    except Unprintable:  # zoo, nan...: "none found", which the caller reports
+        assume(False)
     rng = np.random.default_rng(7)
     env = {"x": rng.uniform(-2, 2, POINTS), "y": rng.uniform(-2, 2, POINTS)}
     with np.errstate(all="ignore"):

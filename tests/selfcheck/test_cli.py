@@ -47,20 +47,20 @@ def test_bundle_prints_what_each_question_reveals(hw1_check):
 
 def test_check_with_the_bundle_says_it_is_a_self_check(hw1_check):
     path, _ = hw1_check
-    result = run("check", path, ROOT / "submissions" / "carol.yaml")
+    result = run("check", path, ROOT / "submissions" / "hw1" / "carol.yaml")
     assert result.exit_code == 1
     assert result.output.startswith(f"self-check against {path}")
     assert "the final grade, which may differ" in result.output.splitlines()[-1]
     assert "✓ q2.quadratic_shape   2/2  correct" in result.output
     for secret in ("f (1 - f)", "diag(f) - f f^T", "(0, 2)", "93.75"):
         assert secret not in result.output
-    alice = run("check", path, ROOT / "submissions" / "alice.yaml")
+    alice = run("check", path, ROOT / "submissions" / "hw1" / "alice.yaml")
     assert alice.exit_code == 0, alice.output
 
 
 def test_check_json_with_the_bundle(hw1_check):
     path, _ = hw1_check
-    result = run("check", path, ROOT / "submissions" / "bob.yaml", "--json")
+    result = run("check", path, ROOT / "submissions" / "hw1" / "bob.yaml", "--json")
     rows = json.loads(result.output)
     assert len(rows) == 24 and {r["student"] for r in rows} == {"bob"}
     assert set(rows[0]) == {"student", "question", "score", "max_score", "status", "feedback"}
@@ -71,22 +71,22 @@ def test_check_json_with_the_bundle(hw1_check):
 ])
 def test_check_bundle_usage_errors_exit_2(hw1_check, args, message):
     path, _ = hw1_check
-    result = run("check", path, ROOT / "submissions" / "alice.yaml", *args)
+    result = run("check", path, ROOT / "submissions" / "hw1" / "alice.yaml", *args)
     assert result.exit_code == 2 and message in result.output
 
 
 def test_check_a_file_named_check_that_is_not_a_bundle(tmp_path):
     fake = tmp_path / "hw1.check"
     fake.write_text("title: x\n", encoding="utf-8")
-    result = run("check", fake, ROOT / "submissions" / "alice.yaml")
+    result = run("check", fake, ROOT / "submissions" / "hw1" / "alice.yaml")
     assert result.exit_code == 2 and "is not a self-check bundle" in result.output
-    missing = run("check", tmp_path / "nope.check", ROOT / "submissions" / "alice.yaml")
+    missing = run("check", tmp_path / "nope.check", ROOT / "submissions" / "hw1" / "alice.yaml")
     assert missing.exit_code == 2 and "no such file" in missing.output
 
 
 def test_check_bundle_with_an_unusable_submission_exits_2(hw1_check):
     path, _ = hw1_check
-    result = run("check", path, ROOT / "submissions" / "frank.yaml")
+    result = run("check", path, ROOT / "submissions" / "hw1" / "frank.yaml")
     assert result.exit_code == 2
 
 
@@ -182,7 +182,7 @@ def test_the_console_command_in_a_real_process(hw1_check, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     code = "import sys; from grader.cli import run; sys.argv = ['grader'] + sys.argv[1:]; run()"
     done = subprocess.run([sys.executable, "-c", code, "check", str(path),
-                           str(ROOT / "submissions" / "carol.yaml")],
+                           str(ROOT / "submissions" / "hw1" / "carol.yaml")],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1, done.stderr
     assert "✗ q1.sigmoid" in done.stdout
@@ -198,7 +198,7 @@ def test_a_bundle_from_another_folder_needs_nothing_else(hw1_check, tmp_path):
     alone.mkdir()
     (alone / "hw1.check").write_bytes(path.read_bytes())
     for name in ("carol.yaml", "carol.py"):
-        (alone / name).write_bytes((ROOT / "submissions" / name).read_bytes())
+        (alone / name).write_bytes((ROOT / "submissions" / "hw1" / name).read_bytes())
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-m", "grader.cli", "check", "hw1.check", "carol.yaml"],
                           cwd=alone, capture_output=True, text=True, env=env, timeout=120)

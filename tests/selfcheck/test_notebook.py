@@ -68,7 +68,7 @@ def test_wrong_uses_say_what_to_do(hw):
 
 
 def test_a_file_and_several_answers(hw):
-    result = hw.check_file(ROOT / "submissions" / "alice.yaml")
+    result = hw.check_file(ROOT / "submissions" / "hw1" / "alice.yaml")
     assert result.all_correct and result.score == 96
     mixed = hw.check_answers({"q1.sigmoid": "f - f^2", "q1.softplus": "beta", "p4.gd": lambda *a: 0.0})
     assert mixed["q1.sigmoid"].status == "correct"

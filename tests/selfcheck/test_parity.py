@@ -48,12 +48,12 @@ def assert_same(rubric_rows, bundle_rows, kinds) -> None:
             assert masked(got.feedback) == masked(want.feedback), where
 
 
-EXAMPLES = sorted(p.name for p in (ROOT / "submissions").iterdir() if p.suffix != ".py")
+EXAMPLES = sorted(p.name for p in (ROOT / "submissions" / "hw1").iterdir() if p.suffix != ".py")
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_every_example_submission_checks_the_same_both_ways(name, hw1_bundle):
-    path = ROOT / "submissions" / name
+    path = ROOT / "submissions" / "hw1" / name
     try:
         _, want = check_with_rubric(ROOT / "rubrics" / "hw1.yaml", path)
     except UnusableInput as err:
@@ -96,7 +96,7 @@ def test_generated_code_checks_the_same_both_ways(tmp_path, hw1_bundle, runner):
     if runner == "sandbox" and not sys.platform.startswith("linux"):
         pytest.skip("the grading sandbox runs on Linux")
     folder = _generated(tmp_path, 6, code=True, seed=11)
-    shutil.copy(ROOT / "submissions" / "judy" / "grads.py", folder / "s00005.py")  # a syntax error
+    shutil.copy(ROOT / "submissions" / "hw1" / "judy" / "grads.py", folder / "s00005.py")  # a syntax error
     kinds = {q.id: q.kind for q in hw1_bundle.rubric.questions}
     for path in sorted(folder.glob("*.yaml")):
         try:

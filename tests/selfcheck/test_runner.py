@@ -211,7 +211,7 @@ def test_the_runner_is_not_the_grading_sandbox_where_asked(tmp_path):
     """`local` runs in a plain child even on Linux (what macOS and Windows get)."""
     write(build(ROOT / "rubrics" / "hw1.yaml"), tmp_path / "hw1.check")
     bundle = load_bundle(tmp_path / "hw1.check")
-    result = check_path(bundle, ROOT / "submissions" / "alice.py", runner="local")
+    result = check_path(bundle, ROOT / "submissions" / "hw1" / "alice.py", runner="local")
     assert result.all_correct
-    carol = check_path(bundle, ROOT / "submissions" / "carol.py", runner="local")
+    carol = check_path(bundle, ROOT / "submissions" / "hw1" / "carol.py", runner="local")
     assert carol["p1.sigmoid_grad"].status == "incorrect" and carol["p2.l2_multi_grad"].status == "correct"
