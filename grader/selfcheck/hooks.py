@@ -1,5 +1,5 @@
-"""Which code exports a prepared question for a bundle and rebuilds it: the kind's own
-``self_check``/``from_self_check`` hooks, or, for kinds that do not have them yet, an adapter."""
+"""Exporting a prepared question for a bundle and rebuilding it, through the kind's own
+``self_check``/``from_self_check`` hooks (see ``grader.kinds.base``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any, Mapping
 from ..kinds import Kind, registry
 from ..kinds.base import SelfCheckData
 from ..rubric import QuestionBase
-from .descent import ADAPTERS
 
 
 class NotExportable(Exception):
@@ -26,8 +25,6 @@ def export(kind: Kind, mode: str) -> SelfCheckData:
     try:
         if _has_hooks(cls):
             return kind.self_check(mode)
-        if kind.question.kind in ADAPTERS:
-            return ADAPTERS[kind.question.kind][0](kind, mode)
     except NotImplementedError as err:
         raise NotExportable(str(err) or "it cannot be exported") from None
     raise NotExportable(cls.no_self_check or f"the {kind.question.kind} kind cannot be exported")
@@ -40,8 +37,6 @@ def rebuild(question: QuestionBase, data: Mapping[str, Any]) -> Kind:
         raise NotExportable(f"this grader does not know the kind {question.kind!r} (upgrade it)")
     if _has_hooks(cls):
         return cls.from_self_check(question, data)
-    if question.kind in ADAPTERS:
-        return ADAPTERS[question.kind][1](question, data)
     raise NotExportable(cls.no_self_check or f"the {question.kind} kind cannot be rebuilt")
 
 

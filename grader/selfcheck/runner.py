@@ -28,7 +28,7 @@ import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable
+from typing import BinaryIO, Callable, Iterable
 
 import numpy as np
 
