@@ -54,6 +54,8 @@ class FunctionQuestion(QuestionBase, kw_only=True):
     #: column-vector expression is the default; say [n, 1] to demand a column).
     returns: tuple[Dim, ...] | None = None
     calls: Annotated[int, Meta(ge=1, le=1000)] = 12
+    #: Whether feedback on a wrong value may show the expected value (off: it reveals the key).
+    show_expected: bool = False
     tolerance: Tolerance = default(Tolerance)
 
     def __post_init__(self) -> None:
@@ -210,13 +212,19 @@ class FunctionKind(CodeKind):
             if not np.all(close):
                 bad = tuple(int(i) for i in np.argwhere(~close)[0])
                 entry = f" at index {bad if len(bad) > 1 else bad[0]}" if bad else ""
-                return Outcome.incorrect(f"{where}: wrong value{entry}")
+                message = f"{where}: wrong value{entry}; your function returned {_values(value)}"
+                if getattr(self.question, "show_expected", False):
+                    message += f", expected {_values(call.expected)}"
+                return Outcome.incorrect(message)
         return Outcome.correct()
 
     def describe_args(self, call: PreparedCall) -> str:
+        """The inputs of a call as a student can retry them: values when small, else shapes."""
         parts = []
         for name, arg in zip(self.arg_names, call.args):
-            if isinstance(arg, np.ndarray):
+            if isinstance(arg, np.ndarray) and arg.size <= SMALL:
+                parts.append(f"{name} = {_values(arg)}")
+            elif isinstance(arg, np.ndarray):
                 parts.append(f"{name} of shape {_shape(arg.shape)}")
             elif isinstance(arg, int):
                 parts.append(f"{name} = {arg}")
@@ -249,6 +257,22 @@ class FunctionKind(CodeKind):
         q = self.question
         source = q.reference or q.answer or f"gradient of {q.gradient_of} with respect to {q.wrt}"
         return f"{q.function_name}({', '.join(q.args)}) vs {source}, {len(self.prepared_calls)} calls"
+
+
+#: Arrays of at most this many entries are shown by value in feedback.
+SMALL = 6
+
+
+def _values(value: np.ndarray) -> str:
+    """An array as numpy would print it, short: its values when small, else its shape."""
+    value = np.asarray(value, dtype=float)
+    if value.ndim == 0:
+        return f"{float(value):.4g}"
+    if value.size > SMALL:
+        return f"an array of shape {_shape(value.shape)}"
+    if value.ndim == 1:
+        return "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
+    return "[" + ", ".join(_values(row) for row in value) + "]"
 
 
 def _shape(shape: tuple[int, ...]) -> str:
