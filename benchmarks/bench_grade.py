@@ -6,6 +6,7 @@
     python benchmarks/bench_grade.py 1000 --part code         # the programming part alone
     python benchmarks/bench_grade.py 1000 --part whole        # written and programming parts
     python benchmarks/bench_grade.py 10000 --profile /tmp/prof  # cProfile of the grader process
+    python benchmarks/bench_grade.py 10000 --profile /tmp/prof --profiler pyinstrument
 
 The class comes from ``realistic.py`` (answers as varied as a real class's: hundreds of distinct
 texts per question) or, with ``--generator few``, from ``generate.py`` (a dozen forms per question).
@@ -99,11 +100,38 @@ def tree_memory(root: int, measure: str = "pss") -> int:
     return total
 
 
+_PROFILED = {"cprofile": """
+import cProfile, sys
+profile = cProfile.Profile()
+profile.enable()
+try:
+    from grader.cli import main
+    main(sys.argv[2:], standalone_mode=False)
+finally:
+    profile.disable()
+    profile.dump_stats(sys.argv[1])
+""", "pyinstrument": """
+import sys
+from pyinstrument import Profiler
+profile = Profiler(interval=0.001)
+profile.start()
+try:
+    from grader.cli import main
+    main(sys.argv[2:], standalone_mode=False)
+finally:
+    profile.stop()
+    with open(sys.argv[1], "w") as out:
+        out.write(profile.output_text(unicode=True))
+"""}
+
+
 def run(rubric: Path, submissions: Path, outdir: Path, jobs: int | None, measure: str,
-        profile: Path | None = None) -> tuple[float, float]:
+        profile: Path | None = None, profiler: str = "cprofile") -> tuple[float, float]:
     """(wall seconds, peak MB of the process tree) of one `grader grade`."""
-    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
-    command = [sys.executable, *profiler, "-m", "grader.cli", "grade", str(rubric), str(submissions),
+    # `grader` ends with os._exit (no teardown), so a profiler's own -o would never write: the
+    # profiled run calls the command's main function and saves the profile itself.
+    start_command = ["-c", _PROFILED[profiler], str(profile)] if profile else ["-m", "grader.cli"]
+    command = [sys.executable, *start_command, "grade", str(rubric), str(submissions),
                "-o", str(outdir)] + (["--jobs", str(jobs)] if jobs else [])
     peak = [0]
     start = time.perf_counter()
@@ -196,7 +224,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None,
                         help="keep the generated classes here and reuse them (default: a temporary folder)")
     parser.add_argument("--profile", type=Path, default=None,
-                        help="folder for a cProfile file of the grader process per count (first run)")
+                        help="folder for a profile of the grader process per count (first run)")
+    parser.add_argument("--profiler", choices=sorted(_PROFILED), default="cprofile",
+                        help="cprofile (.prof, for pstats) or pyinstrument (a text tree; pip install it)")
     args = parser.parse_args()
     part = "whole" if args.code else args.part
     with tempfile.TemporaryDirectory() as tmp:
@@ -217,8 +247,10 @@ def main() -> None:
                 profile = None
                 if args.profile and attempt == 0:
                     args.profile.mkdir(parents=True, exist_ok=True)
-                    profile = args.profile / f"grade-{part}-{args.generator}-{count}.prof"
-                wall, peak = run(rubric, subs, tmp_path / f"out{count}", args.jobs, args.memory, profile)
+                    suffix = ".prof" if args.profiler == "cprofile" else ".txt"
+                    profile = args.profile / f"grade-{part}-{args.generator}-{count}{suffix}"
+                wall, peak = run(rubric, subs, tmp_path / f"out{count}", args.jobs, args.memory,
+                                 profile, args.profiler)
                 walls.append(wall)
                 peaks.append(peak)
                 read = f"; reading the YAML files alone {reads[-1]:.2f} s" if reads else ""

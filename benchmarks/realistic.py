@@ -180,7 +180,7 @@ def expression_answer(question: str, student: Student, rng: random.Random) -> tu
     tree = mf.rewrite(tree, rng, spec.shapes, shuffle, style.sloppiness / 2)
     spelling = pick(student.spelling, spec.spellings)
     if spelling:
-        tree = mf.substitute(tree, {k: mf.parse(v, spec.functions) for k, v in spelling.items()})
+        tree = mf.substitute(tree, {k: _tree(question, v) for k, v in spelling.items()})
     text = render(tree)
     if rng.random() < style.sloppiness / 4:
         text = render.group(text)
@@ -298,8 +298,7 @@ def interval_answer(student: Student, rng: random.Random) -> tuple[str, str]:
         label = WRONG
         change = pick(rng, [(0.45, "closed"), (0.3, "bound"), (0.25, "one-sided")])
         if change == "closed":
-            side = rng.choice([[True, False], [False, True], [True, True]])
-            closed = side
+            closed = rng.choice([[True, False], [False, True], [True, True]])
         elif change == "bound":
             hi = rng.choice(["1", "4", "1.5", "0.5", "3"])
         else:
