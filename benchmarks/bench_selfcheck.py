@@ -44,9 +44,9 @@ def main() -> None:
         folder = Path(folder)
         bundle = folder / "hw1.check"
         submission = folder / "carol.yaml"
-        shutil.copy(REPO / "submissions" / "carol.yaml", submission)
+        shutil.copy(REPO / "submissions" / "hw1" / "carol.yaml", submission)
         if args.code:
-            shutil.copy(REPO / "submissions" / "carol.py", folder / "carol.py")
+            shutil.copy(REPO / "submissions" / "hw1" / "carol.py", folder / "carol.py")
         builds = [timed(["bundle", str(rubric), "-o", str(bundle)]) for _ in range(5)]
         print(f"grader bundle hw1: median {statistics.median(builds):.3f} s over 5 runs "
               f"({bundle.stat().st_size:,} bytes)")

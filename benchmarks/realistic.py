@@ -260,7 +260,7 @@ def iterates_answer(question: str, student: Student, rng: random.Random) -> tupl
     if slip == "unreadable":  # a decimal comma, a stray character
         i = rng.randrange(len(texts))
         texts[i] = texts[i].replace(".", ",") if "." in texts[i] else \
-            texts[i] + rng.choice(["?", "..", " ("])
+            texts[i] + "?"
     return _listing(texts, student), WRONG
 
 
@@ -499,7 +499,7 @@ def write_class(students: Sequence[Generated], out: Path, code: bool = False, se
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    templates = [p.read_text() for p in sorted((REPO / "submissions").glob("*.py"))
+    templates = [p.read_text() for p in sorted((REPO / "submissions" / "hw1").glob("*.py"))
                  if p.stem in ("alice", "carol", "dave")]
     rng = random.Random(f"{seed}/code")
     for generated in students:
