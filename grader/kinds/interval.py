@@ -125,12 +125,17 @@ class IntervalKind(WrittenKind):
 
     # -- feedback ------------------------------------------------------------------------------
     def what_happens(self, alpha: float) -> str | None:
+        """What descent does at this step size, by simulation; many students' answers lead to
+        the same few step sizes, so each is simulated once."""
         if self.descent is None:
             return None
         if alpha == 0:
             return "stays where it starts"
-        seen = self.descent.simulate(np.array([alpha]), momentum=self.momentum)[0]
-        return seen.replace("stays", "stays where it starts")
+        cache = self.__dict__.setdefault("_happens", {})
+        if alpha not in cache:
+            seen = self.descent.simulate(np.array([alpha]), momentum=self.momentum)[0]
+            cache[alpha] = seen.replace("stays", "stays where it starts")
+        return cache[alpha]
 
     def endpoint_message(self, student: IntervalSet) -> str:
         for p, q in zip(student.parts, self.reference.parts):
