@@ -22,14 +22,26 @@ def validate(rubric: str, show: bool) -> None:
     """Lint RUBRIC: schema, references defined on their domains, answers that agree with
     gradient_of, mistakes that are not equivalent to the reference; with `versions`, every
     question over many students' draws. Exit 0 or 1."""
-    from ..pipeline import load, validate as problems_of
+    from ..pipeline import load_rubric, prepare, validate as problems_of
     from ..versions import validate_versions
 
     try:
-        loaded, prepared = load(rubric)
+        loaded = load_rubric(rubric)
     except RubricError as err:
         fail(err.problems, 1)
-    problems = problems_of(loaded, prepared) + validate_versions(loaded)
+    # With versions, the questions prepared below are those of one stand-in draw; every
+    # question is also prepared over many draws, and a draw that breaks one names its values.
+    versioned = validate_versions(loaded)
+    try:
+        prepared = prepare(loaded)
+    except RubricError as err:
+        if not versioned:
+            fail(err.problems, 1)
+        from ..versions.validation import shared_problems
+
+        fail(shared_problems(loaded) + versioned, 1)  # the stand-in draw is among the versions
+    problems = problems_of(loaded, prepared)
+    problems += [p for p in versioned if p not in problems]
     if problems:
         fail(problems, 1)
     click.echo(f"{rubric}: {len(loaded.questions)} questions, {loaded.max_total:g} points: ok")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import Annotated, Iterator, Mapping
+from typing import Annotated, Any, Iterator, Mapping
 
 import numpy as np
 from msgspec import Meta
@@ -38,7 +38,7 @@ from ..answers.namespace import CONSTANT_ALIASES, CONSTANTS
 from ..answers.nodes import Name, Node, walk
 from ..answers.printing import number
 from ..sampling import generator
-from .schema import NAME, Strict, at
+from .schema import NAME_PATTERN, Strict, at, convert, set_field
 
 #: Candidates drawn and tested at once, and the most a student's draw tries.
 CHUNK = 256
@@ -122,8 +122,17 @@ class VersionsSpec(Strict, kw_only=True):
 
     #: Default: the rubric's own `seed` field as written (never `grade --seed`).
     seed: int | None = None
-    draw: Annotated[dict[NAME, DrawSpec], Meta(min_length=1)]
+    draw: Annotated[dict[str, Any], Meta(min_length=1)]
     where: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Each entry is converted here so that an error names its parameter (draw.x0.step).
+        for name in self.draw:
+            if not NAME_PATTERN.match(str(name)):
+                raise ValueError(at("draw", name) + "must be a name: letters, digits and '_', "
+                                 "starting with a letter")
+        set_field(self, "draw", {name: convert(spec, DrawSpec, "draw", name)
+                                 for name, spec in self.draw.items()})
 
 
 class DrawError(ValueError):
@@ -259,13 +268,14 @@ class Draws:
         return [{name: _plain(env[name][i]) for name in self.names} for i in np.flatnonzero(ok)]
 
     def validation_draws(self, count: int) -> Iterator[tuple[dict[str, float] | None, str]]:
-        """Draws to validate a rubric with: every version of a small space, else ``count``
-        draws (None for one that found no version), each with a label."""
+        """Draws to validate a rubric with: every version of a small space, else the stand-in
+        draw and ``count`` more (None for one that found no version), each with a label."""
         every = self.every_version()
         if every is not None:
             for values in every:
                 yield values, "every version"
             return
+        yield self.template(), "stand-in"
         for index in range(count):
             try:
                 yield self.draw_for("validate", str(index)), f"draw {index}"

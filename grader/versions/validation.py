@@ -73,6 +73,28 @@ def validate_versions(rubric: Rubric, draws: int = DRAWS) -> list[str]:
     return problems
 
 
+def shared_problems(rubric: Rubric) -> list[str]:
+    """Problems of the questions that use no drawn name (the same in every version): preparing
+    and validating each, as ``grader validate`` does."""
+    from . import Versions
+
+    versions = Versions(rubric)
+    kinds = registry()
+    out = []
+    for question in rubric.questions:
+        if not versions.is_shared(question.id):
+            continue
+        try:
+            kind = kinds[question.kind].prepare(question, rubric)
+        except QuestionError as err:
+            out.append(f"{rubric.where(question.id, *err.field)}: {err.message}")
+            continue
+        for problem in kind.validate():
+            fields, message = problem if isinstance(problem, tuple) else ((), problem)
+            out.append(f"{rubric.where(question.id, *fields)}: {message}")
+    return out
+
+
 def _problems(rubric: Rubric, versions: "Versions", kinds, qid: str, values: dict) -> list[str]:
     """What goes wrong with one question in one version, as ``file:line: field: message``."""
     index = next(i for i, q in enumerate(rubric.questions) if q.id == qid)
@@ -99,4 +121,4 @@ def _line(rubric: Rubric, path: tuple) -> int:
     return line_of(rubric.lines, path)
 
 
-__all__ = ["DRAWS", "validate_versions"]
+__all__ = ["DRAWS", "shared_problems", "validate_versions"]
