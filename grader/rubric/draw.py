@@ -239,6 +239,32 @@ class Draws:
                 return {name: _plain(env[name][i]) for name in self.names}
         raise NoVersion(f"no draw among {TRIES} meets the `where` conditions")
 
+    def draw_many(self, students: list[str], first: int = 16) -> list[dict[str, float] | None]:
+        """``draw`` for many students at once (the same values, faster): each student's first
+        ``first`` candidates are tested together, in one evaluation for the whole class; a
+        student none of them suits is drawn alone. None for a student with no version."""
+        random = [name for name, d in self.spec.draw.items() if d.value is None]
+        n = len(students)
+        env = {}
+        for name in random:
+            u = np.concatenate([generator(self.seed, "versions", "student", str(s), name).random(first)
+                                for s in students]) if n else np.zeros(0)
+            env[name] = self.spec.draw[name].values_at(u)
+        ok = self.complete(env, n * first).reshape(n, first) if n else np.zeros((0, first), bool)
+        found = ok.any(axis=1)
+        index = ok.argmax(axis=1)
+        out: list[dict[str, float] | None] = []
+        for row, student in enumerate(students):
+            if found[row]:
+                i = row * first + int(index[row])
+                out.append({name: _plain(env[name][i]) for name in self.names})
+                continue
+            try:
+                out.append(self.draw(student))
+            except NoVersion:
+                out.append(None)
+        return out
+
     def complete(self, env: dict[str, np.ndarray], n: int) -> np.ndarray:
         """Add the derived values to ``env`` (n candidates each); which candidates are usable
         (derived values finite, every condition met)."""

@@ -20,7 +20,7 @@ The API the grading pipeline uses::
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from ..errors import QuestionError, RubricError
 from ..kinds import Kind, registry, schemas
@@ -69,6 +69,12 @@ class Versions:
             return self.draws.draw(student)
         except NoVersion as err:
             raise VersionError(f"student {student!r} has no version: {err}") from None
+
+    def draw_all(self, students: Iterable[str]) -> dict[str, dict[str, float] | None]:
+        """``draw`` for a whole class at once (the same values, tested together): student →
+        values, or None for a student no draw suits (an ``error`` row, never a fresh draw)."""
+        students = list(dict.fromkeys(str(s) for s in students))
+        return dict(zip(students, self.draws.draw_many(students)))
 
     def values_from_text(self, row: Mapping[str, str]) -> dict[str, float]:
         """Values read back from text (a row of versions.csv): every drawn name, as a number."""

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 COORDINATES = 2
 #: Questions that must fit one other student's version before a row is written.
 AT_LEAST = 2
+#: Versions looked at to choose the coordinates.
+SAMPLE = 64
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,11 @@ def copied(rubric: Rubric, versions: "Versions", students_values: Mapping[str, M
         for other, questions in by_student[student].items():
             if len(questions) >= at_least:
                 groups[tuple(sorted(questions, key=order.__getitem__))].append(other)
+        # Where few values are drawn, students who share part of a version fit part of the same
+        # answers: only the students that fit the most (no other fits a larger set) are named.
+        sets = {questions: set(questions) for questions in groups}
+        groups = {q: others for q, others in groups.items()
+                  if not any(sets[q] < other for other in sets.values())}
         for questions, others in sorted(groups.items(), key=lambda g: (-len(g[0]), g[0])):
             rows.append(CopiedRow(student, tuple(sorted(others)), questions,
                                   tuple(answers[(student, q)] for q in questions)))
@@ -112,7 +119,10 @@ def _question_fits(qid: str, versions: "Versions", students_values: Mapping[str,
     if some.runs_code:
         return {}
     index = _Index(kind_of, some.group_tolerance())
-    confirmed: dict[tuple[tuple, str], bool] = {}
+    # Versions whose references are identical give an answer the same verdict: it is checked
+    # against one of them (many versions may share a reference: an interval that depends on
+    # one of the drawn values only).
+    confirmed: dict[tuple[Any, str], bool] = {}
     matched: dict[tuple[tuple, str, str], list[tuple]] = {}
     out = {}
     for verdict in wrong:
@@ -126,9 +136,10 @@ def _question_fits(qid: str, versions: "Versions", students_values: Mapping[str,
                 for key in index.candidates(outcome.signature):
                     if key == own_key:
                         continue
-                    if (key, verdict.answer) not in confirmed:
-                        confirmed[(key, verdict.answer)] = _safe_status(kind_of[key], value) == CORRECT
-                    if confirmed[(key, verdict.answer)]:
+                    same = (index.reference_of.get(key, key), verdict.answer)
+                    if same not in confirmed:
+                        confirmed[same] = _safe_status(kind_of[key], value) == CORRECT
+                    if confirmed[same]:
                         matched[memo].append(key)
         others = [s for key in matched[memo] for s in students_of[key] if s != verdict.student]
         if others:
@@ -172,6 +183,8 @@ class _Index:
         #: Signature length → the entries looked up.
         self.coordinates_of: dict[int, list[int]] = {}
         references: dict[tuple, Any] = {}
+        #: Version key → its reference signature as exact bytes (equal: the same reference).
+        self.reference_of: dict[tuple, Any] = {}
         for key, kind in kinds.items():
             try:
                 signature = kind.reference_signature()
@@ -179,6 +192,11 @@ class _Index:
                 signature = None
             if signature is not None:
                 references[key] = signature
+                try:
+                    self.reference_of[key] = ("reference", _frozen(signature))
+                    hash(self.reference_of[key])
+                except TypeError:
+                    self.reference_of[key] = key
         arrays = {k: _vector(s) for k, s in references.items()}
         numeric = {k: a for k, a in arrays.items() if a is not None}
         self.hashable = grid.hashable(tol)
@@ -198,12 +216,14 @@ class _Index:
                     self.table[(length, combination)].append(key)
 
     def _coordinates(self, group: Mapping[tuple, np.ndarray], length: int) -> list[int]:
-        """The entries that tell versions apart best (most distinct cells)."""
+        """The entries that tell versions apart best (most distinct cells, among a sample of
+        the versions)."""
         if length == 0:
             return []
+        sample = [group[k] for k in sorted(group)[:SAMPLE]]
         spread = []
         for i in range(length):
-            cells = {grid.cell(float(v[i]), self.tol) for v in group.values()}
+            cells = {grid.cell(float(v[i]), self.tol) for v in sample}
             spread.append((-len(cells), i))
         return [i for _, i in sorted(spread)[:COORDINATES]]
 

@@ -195,3 +195,21 @@ def test_a_rubric_without_versions_is_as_before(load_text):
     assert rubric.versions is None and rubric.raw_questions == ()
     with pytest.raises(ValueError):
         Versions(rubric)
+
+
+def test_drawing_a_whole_class_at_once_gives_the_same_values(load_text):
+    versions = Versions(_rubric(load_text))
+    together = versions.draw_all(STUDENTS)
+    assert together == {s: versions.draw(s) for s in STUDENTS}
+    # also when most students need more than the first candidates, or have no version at all
+    text = RUBRIC.replace('where: ["y0 != 100 x0", "lam x0 < 4"]', 'where: ["lam == 0.1"]')
+    rare = Versions(_rubric(load_text, text))
+    together = rare.draw_all(STUDENTS[:120])
+    from grader.versions import VersionError
+
+    for student, values in together.items():
+        try:
+            assert values == rare.draw(student)
+        except VersionError:
+            assert values is None
+    assert None in together.values() and any(v is not None for v in together.values())
