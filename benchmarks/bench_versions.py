@@ -5,7 +5,7 @@ copied answers, on a generated class where every student has their own draw.
     python benchmarks/bench_versions.py --wide       # the same with wide draws: a version each
     python benchmarks/bench_versions.py 5000 --rubric rubrics/hw1_versions.yaml
 
-Prints, for N students: the time per draw; the number of distinct versions of each question and
+Prints, for N students: the time to draw the class (``Versions.draw_all``); the number of distinct versions of each question and
 the cost of preparing them (per distinct question-version and per student); checking each
 student's written answers against their own version (``pipeline.grade`` once per student, as a
 stand-in for the pipeline's own loop); ``copied`` over the class (10% of the students copy a
@@ -55,7 +55,7 @@ def main() -> None:
     versions = Versions(rubric)
     loaded = time.perf_counter()
     students = [f"student{i:05d}" for i in range(args.students)]
-    values = {s: versions.draw(s) for s in students}
+    values = versions.draw_all(students)
     drawn = time.perf_counter()
     shared: dict = {}
     prepared = {s: prepare_version(rubric, versions, values[s], shared) for s in students}
