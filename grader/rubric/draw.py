@@ -187,7 +187,7 @@ class Draws:
         object.__setattr__(self, "names", tuple(self.spec.draw))
 
     @classmethod
-    def compile(cls, spec: VersionsSpec, default_seed: int) -> "Draws":
+    def from_spec(cls, spec: VersionsSpec, default_seed: int) -> "Draws":
         """Parse the derived values and conditions; DrawError naming the field when unusable."""
         reserved = reserved_names()
         for name in spec.draw:

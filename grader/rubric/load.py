@@ -150,7 +150,7 @@ def _versions(header: RubricHeader, lines: dict, shown: str) -> tuple[Draws | No
         return None, {}
     try:
         spec = msgspec.convert(header.versions, VersionsSpec, strict=False)
-        draws = Draws.compile(spec, header.seed)
+        draws = Draws.from_spec(spec, header.seed)
         return draws, draws.template()
     except msgspec.ValidationError as err:
         raise RubricError([describe(err, ("versions",), lines, shown)]) from None
