@@ -10,11 +10,18 @@ The API the grading pipeline uses::
 
     versions = Versions(rubric)                     # rubric.versions must be set
     values = versions.draw("alice")                 # {"x0": 2.0, "y0": 120.0, ...}
+    every = versions.draw_all(students)             # the same, a class at once (None: no version)
     versions.key("q4.iterates", values)             # (2.0, 120.0): the values that question uses
     versions.materialize("q4.iterates", values)     # the question struct of that version
     versions.prompt("q4.iterates", values)          # its prompt with the numbers in
+    versions.rubric_for(values)                     # the rubric as that version (for `grade`)
     prepared = prepare_version(rubric, versions, values, shared)   # every question, prepared
+    fits = fits_elsewhere(rubric, versions, students_values, verdicts, prepared_by_student)
     rows = copied(rubric, versions, students_values, verdicts, prepared_by_student)
+
+``fits`` maps (student, question) to the other students whose version the answer is right for
+(the rows that get ``COPIED_FEEDBACK``); ``rows`` are copied.csv's. versions.csv is written and
+read by ``handout.versions_csv`` and ``handout.read_versions_csv``.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from ..errors import QuestionError, RubricError
 from ..kinds import Kind, registry, schemas
 from ..rubric import QuestionBase, Rubric
 from ..rubric.draw import NoVersion, describe_values, shown, shown_values
-from ..rubric.messages import describe, line_of
+from ..rubric.messages import describe
 from ..rubric.substitute import materialize, mentions, render
 
 #: The feedback added to an answer that is wrong for its student but right for another
@@ -134,13 +141,6 @@ class Versions:
         questions = tuple(self.materialize(q.id, values) for q in self.rubric.questions)
         return dataclasses.replace(self.rubric, questions=questions)
 
-    def where(self, question_id: str, *fields: Any) -> str:
-        """``file:line: questions[i].field``, as ``Rubric.where``."""
-        return self.rubric.where(question_id, *fields)
-
-    def line(self, question_id: str) -> int:
-        return line_of(self.rubric.lines, ("questions", self._index[question_id]))
-
     def prepared_count(self) -> int:
         """How many versions of questions have been prepared (each distinct key once)."""
         return len(self._prepared)
@@ -193,8 +193,8 @@ def _prepare(kinds: Mapping[str, type[Kind]], question: QuestionBase, rubric: Ru
         raise RubricError([f"{rubric.where(question.id, *err.field)}: {err.message}{suffix}"]) from None
 
 
-from .copies import CopiedRow, copied, fits_elsewhere  # noqa: E402
+from .copies import COPIED_COLUMNS, CopiedRow, copied, copied_columns, fits_elsewhere  # noqa: E402
 from .validation import validate_versions  # noqa: E402
 
-__all__ = ["COPIED_FEEDBACK", "CopiedRow", "VersionError", "Versions", "copied", "fits_elsewhere",
-           "prepare_version", "validate_versions"]
+__all__ = ["COPIED_COLUMNS", "COPIED_FEEDBACK", "CopiedRow", "VersionError", "Versions", "copied",
+           "copied_columns", "fits_elsewhere", "prepare_version", "validate_versions"]

@@ -54,6 +54,20 @@ class CopiedRow:
     answers: tuple[str, ...]
 
 
+#: copied.csv's columns: the student, the students whose version fits (``; ``-separated), the
+#: questions (``; ``-separated) and the student's answers to them (a JSON list of texts).
+COPIED_COLUMNS = ("student", "fits", "questions", "answers")
+
+
+def copied_columns(rows: Iterable[CopiedRow]) -> list[list[str]]:
+    """copied.csv's columns (``COPIED_COLUMNS``) as lists of text, one entry per row, for the
+    reports' spreadsheet-safe CSV writer."""
+    rows = list(rows)
+    return [[r.student for r in rows], ["; ".join(r.fits) for r in rows],
+            ["; ".join(r.questions) for r in rows],
+            [json.dumps(list(r.answers), ensure_ascii=False) for r in rows]]
+
+
 def copied(rubric: Rubric, versions: "Versions", students_values: Mapping[str, Mapping[str, float]],
            verdicts: Iterable[Verdict], prepared_by_student: Mapping[str, Mapping[str, Kind]],
            at_least: int = AT_LEAST) -> list[CopiedRow]:
@@ -262,4 +276,4 @@ def _frozen(signature: Any) -> Any:
     return signature
 
 
-__all__ = ["AT_LEAST", "CopiedRow", "copied", "fits_elsewhere"]
+__all__ = ["AT_LEAST", "COPIED_COLUMNS", "CopiedRow", "copied", "copied_columns", "fits_elsewhere"]

@@ -184,6 +184,12 @@ def test_the_example_class_copies_ana(tmp_path):
     assert [(r.student, r.fits) for r in rows] == [("ben", ("ana",))]
     assert set(rows[0].questions) == {"q4.minimiser", "q4.loss_at_start", "q4.iterates",
                                       "q4.momentum", "q4.converge_range"}
+    from grader.versions import COPIED_COLUMNS, copied_columns
+
+    columns = copied_columns(rows)
+    assert COPIED_COLUMNS == ("student", "fits", "questions", "answers")
+    assert [c[0] for c in columns[:3]] == ["ben", "ana", "; ".join(rows[0].questions)]
+    assert columns[3][0].startswith('["70", "9800", ')
     scores = {}
     for v in verdicts:
         scores[v.student] = scores.get(v.student, 0) + v.score
