@@ -45,7 +45,7 @@ def main() -> None:
 
 
 # The command modules register themselves on `main` when imported.
-from . import authoring, classwork, outputs, selfcheck  # noqa: E402,F401
+from . import authoring, classwork, outputs, selfcheck, versions  # noqa: E402,F401
 
 _signals: list[int] = []
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import msgspec
 import yaml
 
 from ..errors import RubricError
+from . import substitute
+from .draw import DrawError, Draws, NoVersion, VersionsSpec, describe_values, shown_values
 from .messages import describe, field_path, line_of
 from .schema import QuestionBase, RubricHeader, SandboxSettings, set_field
 from .yamlload import RubricYAMLError, load_with_lines
@@ -27,6 +29,11 @@ class Rubric:
     description: str = ""
     #: YAML line of each field path, for messages about questions found after validation.
     lines: dict = field(default_factory=dict, repr=False, compare=False)
+    #: A version per student (``versions`` in the file): the draws, and each question's YAML,
+    #: from which ``grader.versions`` makes a student's question. ``questions`` then hold the
+    #: questions of one stand-in version, ``versions.template()``.
+    versions: Draws | None = field(default=None, repr=False, compare=False)
+    raw_questions: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     def where(self, question_id: str, *fields: str | int) -> str:
         """``file:line: questions[i].field`` for a problem found in a question's content."""
@@ -89,6 +96,7 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
         problems.append(describe(err, (), lines, shown))
     if problems:
         raise RubricError(problems)
+    draws, template = _versions(header, lines, shown)
 
     questions: list[QuestionBase] = []
     seen: dict[str, int] = {}
@@ -104,10 +112,20 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
             problems.append(f"{shown}:{line_of(lines, where + ('kind',))}: questions[{index}].kind: "
                             f"{message} (known kinds: {known})")
             continue
+        drawn = draws is not None and bool(substitute.mentions(raw, set(draws.names)))
+        if draws is not None:
+            version_problems = _version_problems(raw, draws, where, lines, shown, drawn)
+            if version_problems:
+                problems += version_problems
+                continue
         try:
-            question = msgspec.convert(raw, kinds[kind], strict=False)
+            if drawn:
+                question = substitute.materialize(raw, shown_values(template), kinds[kind], None)
+            else:
+                question = msgspec.convert(raw, kinds[kind], strict=False)
         except msgspec.ValidationError as err:
-            problems.append(describe(err, where, lines, shown))
+            at_draw = f" (in the version {describe_values(template)})" if drawn else ""
+            problems.append(describe(err, where, lines, shown) + at_draw)
             continue
         if question.id in seen:
             problems.append(f"{shown}:{line_of(lines, where + ('id',))}: questions[{index}].id: "
@@ -121,4 +139,45 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
         raise RubricError(problems)
     return Rubric(title=header.title, seed=header.seed if seed is None else seed,
                   questions=tuple(questions), sandbox=header.sandbox, path=path,
-                  description=header.description, lines=lines)
+                  description=header.description, lines=lines, versions=draws,
+                  raw_questions=tuple(header.questions) if draws is not None else ())
+
+
+def _versions(header: RubricHeader, lines: dict, shown: str) -> tuple[Draws | None, dict]:
+    """The compiled ``versions`` section and its stand-in draw; RubricError when unusable. The
+    default versions seed is the file's own ``seed`` (``--seed`` never changes a version)."""
+    if header.versions is None:
+        return None, {}
+    try:
+        spec = msgspec.convert(header.versions, VersionsSpec, strict=False)
+        draws = Draws.from_spec(spec, header.seed)
+        return draws, draws.template()
+    except msgspec.ValidationError as err:
+        raise RubricError([describe(err, ("versions",), lines, shown)]) from None
+    except DrawError as err:
+        path = ("versions", *err.path)
+        raise RubricError([f"{shown}:{line_of(lines, path)}: {field_path(path)}: {err.message}"]) from None
+    except NoVersion as err:
+        path = ("versions", "where")
+        raise RubricError([f"{shown}:{line_of(lines, path)}: {field_path(path)}: cannot be "
+                           f"satisfied: {err}"]) from None
+
+
+def _version_problems(raw: dict, draws: Draws, where: tuple, lines: dict, shown: str,
+                      drawn: bool) -> list[str]:
+    """A question's uses of drawn names that cannot work: ``{{name}}`` naming no parameter, and
+    (when it uses drawn names) a drawn name it also declares as its own."""
+    names = set(draws.names)
+    problems = []
+    known = ", ".join(draws.names)
+    for inner, name in substitute.undeclared(raw, names):
+        path = where + inner
+        problems.append(f"{shown}:{line_of(lines, path)}: {field_path(path)}: {{{{{name}}}}} is "
+                        f"not a drawn parameter (versions.draw has {known})")
+    if drawn:
+        for inner, name in substitute.declared(raw, names):
+            path = where + inner
+            problems.append(f"{shown}:{line_of(lines, path)}: {field_path(path)}: `{name}` is "
+                            "drawn (versions.draw) and also a name this question declares: "
+                            "rename one of them")
+    return problems

@@ -197,6 +197,8 @@ class RubricHeader(Strict, kw_only=True):
     description: str = ""
     #: The default of every question's `broadcast` (elementwise shorthand in answers).
     broadcast: bool = False
+    #: A version per student (``draw.VersionsSpec``, converted by ``load`` with located errors).
+    versions: dict[str, Any] | None = None
 
 
 __all__ = [
