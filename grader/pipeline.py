@@ -200,16 +200,23 @@ class _Judged:
 def grade(rubric: Rubric, submissions: Iterable[Submission],
           prepared: Mapping[str, Kind] | None = None, jobs: int = 1,
           progress: Progress | None = None, meanwhile: Callable[[], Any] | None = None,
-          sandbox: Any = None, workers: Any = None) -> list[Verdict]:
+          sandbox: Any = None, workers: Any = None,
+          versions_of: Mapping[str, Mapping[str, float] | None] | None = None) -> list[Verdict]:
     """Verdicts for every student × question, sorted by student then rubric order.
 
     Student code starts running in the sandbox first; the written answers are checked (and
     ``meanwhile`` is called, for the caller's own preparations) while it runs. ``sandbox``: a
     pool from ``coderun.start_sandbox`` started earlier (the caller closes it). ``workers``:
-    ``parallel.CheckWorkers`` to share the written answers' checking with.
+    ``parallel.CheckWorkers`` to share the written answers' checking with. A rubric with
+    ``versions`` grades each student against their own version: ``versions_of`` gives each
+    student's values (from the roster or versions.csv; a student missing there gets ``error``
+    rows, never a fresh draw); without it every student's values are drawn from their id.
     """
     prepared = prepared if prepared is not None else prepare(rubric)
     submissions = sorted(submissions, key=lambda s: s.student)
+    if getattr(rubric, "versions", None) is not None:
+        return _grade_by_version(rubric, submissions, prepared, jobs, progress, meanwhile,
+                                 sandbox, versions_of)
     coded = [q for q in rubric.questions if prepared[q.id].runs_code]
     if not coded:
         if meanwhile:
@@ -238,6 +245,115 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
     finally:
         sys.setswitchinterval(interval)
         gc.unfreeze()
+
+
+def _grade_by_version(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],
+                      jobs: int, progress: Progress | None, meanwhile: Callable[[], Any] | None,
+                      sandbox: Any, versions_of: Mapping[str, Any] | None) -> list[Verdict]:
+    """``grade`` for a rubric with per-student versions: each question prepared once per
+    distinct version (shared questions once), each distinct answer checked once per version,
+    wrong answers grouped within a version (and across versions by the listed mistake they
+    match), and answers right for another student's version marked as such."""
+    from .versions import COPIED_FEEDBACK, Versions, fits_elsewhere, prepare_version
+
+    versions = Versions(rubric)
+    students = [s.student for s in submissions]
+    values_of = (versions.draw_all(students) if versions_of is None
+                 else {student: versions_of.get(student) for student in students})
+    shared = {q.id: prepared[q.id] for q in rubric.questions if versions.is_shared(q.id)}
+    kinds_of: dict[str, dict[str, Kind]] = {}
+    broken: dict[str, str] = {}
+    for student in students:
+        values = values_of.get(student)
+        if values is None:
+            broken[student] = (f"no version for student {student!r}: they are not on the roster "
+                               "(or in versions.csv), so their numbers are unknown")
+            continue
+        try:
+            kinds_of[student] = prepare_version(rubric, versions, values, shared)
+        except RubricError as err:
+            broken[student] = "the grader could not prepare your version: " + "; ".join(err.problems)
+    graded = [s for s in submissions if s.student in kinds_of]
+
+    # Code: one run per student, with the calls of their version's questions.
+    coded = [q.id for q in rubric.questions if prepared[q.id].runs_code]
+    code_outcomes: dict[str, dict[str, Outcome]] = {}
+    if coded and graded:
+        from .coderun import CodeRun, start_sandbox
+
+        pool = sandbox or start_sandbox(rubric, jobs)
+        try:
+            groups: dict[tuple, list[Submission]] = {}
+            for submission in graded:
+                plan = tuple(id(kinds_of[submission.student][qid]) for qid in coded)
+                groups.setdefault(plan, []).append(submission)
+            runs = [CodeRun([kinds_of[members[0].student][qid] for qid in coded], members, rubric,
+                            jobs, progress, pool=pool) for members in groups.values()]
+            judged = _check_by_version(rubric, graded, kinds_of, progress)
+            if meanwhile:
+                meanwhile()
+            for run in runs:
+                code_outcomes.update(run.outcomes())
+        finally:
+            if sandbox is None:
+                pool.close()
+    else:
+        judged = _check_by_version(rubric, graded, kinds_of, progress)
+        if meanwhile:
+            meanwhile()
+
+    def entry(submission: Submission, qid: str, value: Any) -> _Judged:
+        return judged[(qid, id(kinds_of[submission.student][qid]))][answer_key(value)]
+
+    verdicts = _rows(rubric, graded, prepared, progress, code_outcomes, entry=entry)
+    fits = fits_elsewhere(rubric, versions, {s: values_of[s] for s in kinds_of}, verdicts, kinds_of)
+    verdicts = [_with_note(v, COPIED_FEEDBACK) if (v.student, v.question) in fits else v
+                for v in verdicts]
+    for student in sorted(broken):
+        verdicts += [_verdict(student, q.id, q.points, Outcome(ERROR, 0.0, broken[student]), "", "")
+                     for q in rubric.questions]
+    order = {student: index for index, student in enumerate(students)}
+    return sorted(verdicts, key=lambda v: order[v.student])
+
+
+def _check_by_version(rubric: Rubric, submissions: list[Submission],
+                      kinds_of: Mapping[str, Mapping[str, Kind]],
+                      progress: Progress | None) -> dict[tuple[str, int], dict[str, _Judged]]:
+    """Each distinct answer checked once per version of its question, grouped within that
+    version; answers matching a listed mistake share one group across versions."""
+    tables: dict[tuple[str, int], dict[str, _Judged]] = {}
+    kinds: dict[tuple[str, int], Kind] = {}
+    for question in rubric.questions:
+        for submission in submissions:
+            kind = kinds_of[submission.student][question.id]
+            value = submission.answers.get(question.id)
+            if kind.runs_code or submission.problem or is_blank(value):
+                continue
+            key = (question.id, id(kind))
+            kinds[key] = kind
+            table = tables.setdefault(key, {})
+            text = answer_key(value)
+            if text not in table:
+                table[text] = _Judged(_safe_check(kind, value))
+        if progress:
+            progress(0)
+    versions_of_question: dict[str, int] = {}
+    for key in sorted(tables, key=lambda k: (k[0], min(tables[k], default=""))):
+        qid = key[0]
+        number = versions_of_question[qid] = versions_of_question.get(qid, 0) + 1
+        table = dict(sorted(tables[key].items()))
+        _group(kinds[key], f"{qid}#v{number}", table)
+        for judged in table.values():
+            if judged.outcome.mistake:
+                judged.group = f"{qid}#{judged.outcome.mistake}"
+        tables[key] = table
+    return tables
+
+
+def _with_note(verdict: Verdict, note: str) -> Verdict:
+    feedback = f"{verdict.feedback}; {note}" if verdict.feedback else note
+    return Verdict(verdict.student, verdict.question, verdict.score, verdict.max_score,
+                   verdict.status, feedback, verdict.answer, verdict.group, verdict.mistake)
 
 
 def _check_written(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],
@@ -284,10 +400,14 @@ def distinct_answers(rubric: Rubric, submissions: Iterable[Submission]) -> int:
 
 def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],
           progress: Progress | None, code_outcomes: Mapping[str, Mapping[str, Outcome]],
-          judged: dict[str, dict[str, _Judged]] | None = None) -> list[Verdict]:
-    """The verdicts, from the checked written answers and the code's outcomes."""
-    if judged is None:
+          judged: dict[str, dict[str, _Judged]] | None = None,
+          entry: Callable[[Submission, str, Any], _Judged] | None = None) -> list[Verdict]:
+    """The verdicts, from the checked written answers (``entry`` finds a student's when it is
+    not simply ``judged[question][answer]``) and the code's outcomes."""
+    if judged is None and entry is None:
         judged = _check_written(rubric, submissions, prepared, progress)
+    if entry is None:
+        entry = lambda submission, qid, value: judged[qid][answer_key(value)]  # noqa: E731
     rows_out: list[Verdict] = []
     known = {q.id for q in rubric.questions}
     for submission in submissions:
@@ -304,8 +424,8 @@ def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, 
             elif is_blank(value):
                 outcome, group, answer = Outcome(MISSING, 0.0, "no answer"), "", ""
             else:
-                entry = judged[question.id][answer_key(value)]
-                outcome, group, answer = entry.outcome, entry.group, _shown(value)
+                found = entry(submission, question.id, value)
+                outcome, group, answer = found.outcome, found.group, _shown(value)
             rows.append(_verdict(submission.student, question.id, question.points, outcome,
                                  answer, group))
         if unknown:

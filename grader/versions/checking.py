@@ -48,7 +48,11 @@ def check_student(rubric_path: str | Path, path: str | Path, student: str | None
         raise UnusableInput(str(err)) from None
     if submission.problem:
         raise UnusableInput(submission.problem)
-    verdicts: Any = grade(version, [submission], prepared)
+    if rubric.versions is None:
+        verdicts: Any = grade(version, [submission], prepared)
+    else:  # the submission is checked as the student's, whatever its file is called
+        values = Versions(rubric).draw(student)  # type: ignore[arg-type]
+        verdicts = grade(version, [submission], prepared, versions_of={submission.student: values})
     return version, verdicts
 
 
