@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Mapping
 
@@ -11,7 +12,7 @@ import yaml
 
 from ..errors import RubricError
 from .messages import describe, field_path, line_of
-from .schema import QuestionBase, RubricHeader, SandboxSettings, set_field
+from .schema import GradescopeSettings, LatePolicy, QuestionBase, RubricHeader, SandboxSettings, set_field
 from .yamlload import RubricYAMLError, load_with_lines
 
 
@@ -27,6 +28,11 @@ class Rubric:
     description: str = ""
     #: YAML line of each field path, for messages about questions found after validation.
     lines: dict = field(default_factory=dict, repr=False, compare=False)
+    #: When the work is due (aware datetime) and how late work loses marks; None: no late marking.
+    due: datetime | None = None
+    late: LatePolicy | None = None
+    #: What ``grader gradescope`` packages (result visibility).
+    gradescope: GradescopeSettings = field(default_factory=GradescopeSettings)
 
     def where(self, question_id: str, *fields: str | int) -> str:
         """``file:line: questions[i].field`` for a problem found in a question's content."""
@@ -121,4 +127,17 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
         raise RubricError(problems)
     return Rubric(title=header.title, seed=header.seed if seed is None else seed,
                   questions=tuple(questions), sandbox=header.sandbox, path=path,
-                  description=header.description, lines=lines)
+                  description=header.description, lines=lines, due=header.due, late=header.late,
+                  gradescope=header.gradescope)
+
+
+def peek_question_ids(path: str | Path) -> frozenset[str] | None:
+    """The question ids a rubric file names, read in a millisecond without validating anything
+    (for reading submissions while the rubric is still being loaded); None when that fails."""
+    try:
+        loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)
+        ids = frozenset(str(q["id"]) for q in data["questions"] if isinstance(q, dict) and "id" in q)
+    except Exception:  # noqa: BLE001 - any problem is load_rubric's to report
+        return None
+    return ids or None

@@ -162,7 +162,9 @@ def test_both_loaders_refuse_aliases(tmp_path, loader):
     path = write(tmp_path / "s.yaml", "x: &a [f]\nanswers:\n  q: [*a, *a]\n")
     answers, problem = read_answers(path)
     assert answers == {}
-    assert problem == "s.yaml: not valid YAML (line 3, column 7): aliases (*name) are not allowed"
+    assert problem == ("s.yaml: not valid YAML (line 3, column 7): aliases (*name) are not allowed\n"
+                       "line 3:   q: [*a, *a]\n"
+                       + " " * len("line 3:   q: [") + "^")
 
 
 def test_parse_answers_reads_bytes_as_read_answers_reads_the_file(tmp_path):
