@@ -225,14 +225,15 @@ def check_submission(rubric_path: str | Path, path: str | Path,
 
     rubric, prepared = load(rubric_path, seed)
     try:
-        submission = load_submission(path)
+        submission = load_submission(path, {q.id for q in rubric.questions})
     except FileNotFoundError as err:
         raise UnusableInput(str(err)) from None
     if submission.problem:
         # Nothing of the answers could be read (broken YAML, an empty file, a list): the student
         # fixes the file first; there is nothing to mark.
         raise UnusableInput(submission.problem)
-    return rubric, grade(rubric, [submission], prepared)
+    with ExitStack() as staged:  # a notebook's code cells, as a file the sandbox is given
+        return rubric, grade(rubric, _stage([submission], staged), prepared)
 
 
 # -- the grading core ----------------------------------------------------------------------------

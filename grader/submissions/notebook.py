@@ -28,7 +28,8 @@ MAX_NOTEBOOK_BYTES = 64 << 20
 #: The first line of a file in the sandbox's cell format, and each cell's separator.
 CELLS_HEADER = "# grader: cells"
 CELL_MARK = "# %% cell {}"
-_MAGIC = re.compile(r"^([ \t]*)([%!?].*)$")
+#: IPython's own lines: %magic, !shell, ?help, and `name?` / `name??` help.
+_MAGIC = re.compile(r"^([ \t]*)([%!?].*|[A-Za-z_][\w.]*\?{1,2}[ \t]*)$")
 _KEEP_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 _ANSWER_LINE = re.compile(r"^\s*(?:#{1,6}\s+)?[*_`]*([A-Za-z0-9_.]+)[*_`]*\s*:[*_`]*[ \t]*(.*)$")
 
