@@ -178,10 +178,10 @@ def roster_matcher(roster: pd.DataFrame):
             keys = _name_keys(value) if column == "name" else {_id_key(value)}
             for key in keys:
                 index[column].setdefault(key, set()).add(sid)
-    tries = (("id", "student", ("student", "login", "email", "sis_id", "id")),
-             ("LMS id", "lms_id", ("id", "sis_id", "student")),
-             ("sid", "sid", ("student", "sis_id", "id", "login")),
-             ("email", "email", ("email", "login", "student")),
+    tries = (("the id read", "student", ("student", "login", "email", "sis_id", "id")),
+             ("the LMS's id", "lms_id", ("id", "sis_id", "student")),
+             ("the sid", "sid", ("student", "sis_id", "id", "login")),
+             ("the email", "email", ("email", "login", "student")),
              ("name", "name", ("name",)))
 
     def match(student: str, identity: dict[str, str]) -> tuple[str | None, str]:
