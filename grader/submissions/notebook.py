@@ -143,8 +143,10 @@ def _cells(data: Any, name: str) -> tuple[list[tuple[str, str, list[str]]], str]
             source = cell.get("source", "")
             if isinstance(source, list):
                 source = "".join(str(s) for s in source)
-            tags = (cell.get("metadata") or {}).get("tags") or []
-            out.append((kind, str(source), [str(t) for t in tags if isinstance(t, str)]))
+            metadata = cell.get("metadata")
+            tags = metadata.get("tags") if isinstance(metadata, dict) else None
+            tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+            out.append((kind, str(source), tags))
     except Exception as err:  # noqa: BLE001 - nbformat raises many kinds; the student gets a message
         return [], f"{name}: not a readable Jupyter notebook ({type(err).__name__}: {str(err)[:120]})"
     return out, ""

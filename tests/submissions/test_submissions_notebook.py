@@ -131,3 +131,19 @@ def test_reading_a_notebook_runs_nothing(tmp_path):
     put(tmp_path / "c" / "eve.ipynb", nb)
     find_submissions(tmp_path / "c")
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("cells", [
+    [{"cell_type": "markdown", "source": "f(1-f)", "metadata": {"tags": "q1.sigmoid"}}],   # tags as text
+    [{"cell_type": "markdown", "source": ["q1.sigmoid: ", 7], "metadata": None}],
+    [{"cell_type": "code", "source": None, "metadata": {}, "outputs": "x"}],
+    [{"source": "q1.sigmoid: x"}],
+    ["not a cell", 42, None],
+    [{"cell_type": "markdown", "source": "q1.sigmoid: x", "metadata": {"tags": [["q1.sigmoid"], 3]}}],
+])
+def test_odd_cells_cost_at_most_this_notebook(cells):
+    data = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
+    read = read_notebook(json.dumps(data).encode(), "odd.ipynb", IDS)
+    assert isinstance(read.answers, dict)
+    assert read.problem == "" or read.problem.startswith("odd.ipynb: ")
+    assert "q1.sigmoid" not in read.answers or isinstance(read.answers["q1.sigmoid"], (str, list, type(None)))
