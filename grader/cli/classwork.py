@@ -61,7 +61,9 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
     except UnusableInput as err:
         fail(str(err))
     from .. import reports as report
+    from .gradebook import remember_outdir
 
+    remember_outdir(rubric, outdir)  # `grader override` takes its students from here
     if result.layout != "plain":  # a plain folder is what a class folder is unless said otherwise
         how = "detected; choose with --layout" if result.detected else "--layout"
         click.echo(f"{submissions}: read as {describe_layout(result.layout)} ({how})", err=True)

@@ -202,9 +202,17 @@ class LatePolicy(Strict, kw_only=True):
     per_day: Annotated[float, Meta(ge=0, le=1)] | None = None
     max_days: Annotated[float, Meta(gt=0)] | None = None
     grace: Union[str, float] = "0"
-    table: tuple[LateStep, ...] = ()
+    #: Rows ``{days, penalty}``, or a mapping ``{days: penalty}`` (``{1: 0.1, 3: 0.3}``).
+    table: Union[tuple[LateStep, ...], dict[float, Annotated[float, Meta(ge=0, le=1)]]] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.table, dict):
+            steps = []
+            for days, penalty in sorted(self.table.items()):
+                if not days > 0:
+                    raise ValueError(at("table") + "days must be > 0")
+                steps.append(LateStep(days=days, penalty=penalty))
+            set_field(self, "table", tuple(steps))
         if (self.per_day is None) == (not self.table):
             raise ValueError("give either `per_day` (with an optional `max_days`) or a `table`")
         if self.table and self.max_days is not None:

@@ -44,3 +44,9 @@ def small_rubric(directory: Path, ids: tuple[str, ...] = ("q1.sigmoid", "q1.soft
 @pytest.fixture
 def small(tmp_path) -> Path:
     return small_rubric(tmp_path / "rubric")
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path, monkeypatch):
+    """`grader grade` remembers its last OUTDIR per rubric: here, in the test's own folder."""
+    monkeypatch.setenv("GRADER_STATE_DIR", str(tmp_path / "state"))

@@ -99,7 +99,16 @@ def test_students_may_come_from_the_roster(course, tmp_path):
                  tmp_path / "mine.csv")
     assert result.exit_code == 0 and f"student known from {roster}" in result.stdout
     assert (tmp_path / "mine.csv").is_file()
-    assert "say where the students are known from" in run("override", rubric, "bob", "q1.sigmoid", 1).stderr
+    other = small_rubric(tmp_path / "other")
+    assert "say where the students are known from" in run("override", other, "bob", "q1.sigmoid", 1).stderr
+
+
+def test_the_last_run_of_the_rubric_knows_the_students(course):
+    rubric, _, out = course
+    result = run("override", rubric, "bob", "q1.sigmoid", 1, "--note", "partial credit")
+    assert result.exit_code == 0, result.output
+    assert f"student known from {out.resolve()}/details.csv" in result.stdout
+    assert "unknown student 'carl'" in run("override", rubric, "carl", "q1.sigmoid", 1).stderr
 
 
 def test_bad_lines_in_the_file_are_warned_about_not_applied(course):
