@@ -37,7 +37,7 @@ def stage_code(submissions: list[Submission], owner: ExitStack) -> list[Submissi
         folder.mkdir(mode=0o700)
         paths = []
         for name, content in submissions[index].code_files:
-            path = folder / name
+            path = folder / Path(name).name  # a bare name, whatever it holds
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)

@@ -211,3 +211,33 @@ def test_background_reading_gives_the_same_lms_intake(tmp_path):
 
     gradescope_export(tmp_path)
     assert scan_submissions_in_background(tmp_path, "auto", IDS)() == scan_submissions(tmp_path, "auto", IDS)
+
+
+def test_two_canvas_uploads_with_one_name_both_stay(tmp_path):
+    put(tmp_path / "smithjohn_12345_1_grads.py", "A = 1\n")
+    put(tmp_path / "smithjohn_12345_2_grads.py", "B = 2\n")
+    (sub,) = find_submissions(tmp_path)
+    assert [name for name, _ in sub.code_files] == ["smithjohn_12345_1_grads.py", "smithjohn_12345_2_grads.py"]
+    from contextlib import ExitStack
+
+    from grader.submissions.staging import stage_code
+
+    with ExitStack() as owner:
+        (same,) = stage_code([sub], owner)
+        assert same is sub, "files the sandbox can read as they are stay where they are"
+
+
+def test_derived_code_is_staged_for_the_sandbox_and_removed_after(tmp_path):
+    from contextlib import ExitStack
+
+    from grader.submissions.staging import stage_code
+
+    put(tmp_path / "smithjohn_12345_1_hw1_code-2.py", "A = 1\n")
+    (sub,) = find_submissions(tmp_path)
+    with ExitStack() as owner:
+        (staged,) = stage_code([sub], owner)
+        assert [p.name for p in staged.code] == ["hw1_code.py"]
+        assert staged.code[0].read_bytes() == b"A = 1\n"
+        assert oct(staged.code[0].stat().st_mode & 0o777) == "0o600"
+        folder = staged.code[0].parent
+    assert not folder.exists(), "the staged copies go with their owner"
