@@ -79,7 +79,7 @@ def build_wheel(dest: Path) -> Path:
     info = project()
     dist = re.sub(r"[-_.]+", "_", info.name).lower()
     dist_info = f"{dist}-{info.version}.dist-info"
-    metadata = [f"Metadata-Version: 2.1", f"Name: {info.name}", f"Version: {info.version}"]
+    metadata = ["Metadata-Version: 2.1", f"Name: {info.name}", f"Version: {info.version}"]
     if info.summary:
         metadata.append(f"Summary: {info.summary}")
     if info.requires_python:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -55,7 +56,8 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
     try:
         result = grade_class(rubric, submissions, outdir, jobs=jobs or usable_cpus() + 1,
                              seed=seed, roster=roster, progress=render.Progress, layout=layout,
-                             times=times, overrides=overrides or default_path(rubric))
+                             times=times,
+                             overrides=Path(overrides).resolve() if overrides else default_path(rubric))
     except RubricError as err:
         fail(err.problems)
     except UnusableInput as err:

@@ -62,7 +62,7 @@ def export_canvas(outdir: Path, assignment: str, dest: Path | None = None,
         raise ValueError("the Canvas assignment name must not be empty")
     outdir = Path(outdir)
     notes = warnings if warnings is not None else []
-    table, meta, roster, students, grades = _graded(outdir, notes)
+    _, meta, roster, students, grades = _graded(outdir, notes)
     student = grades["student"].astype(str)
     lms_ids = dict(zip(students["student"], students["lms_id"])) if students is not None else {}
     if roster is not None:
@@ -112,7 +112,7 @@ def export_gradescope(outdir: Path, dest: Path | None = None) -> Path:
     ``score`` is the total after any late penalty.
     """
     outdir = Path(outdir)
-    table, meta, _, _, grades = _graded(outdir)
+    table, _, _, _, grades = _graded(outdir)
     totals = dict(zip(grades["student"], _counted(grades).tolist()))
     target = Path(dest) if dest is not None else outdir / "exports" / "gradescope"
 

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import HW1, ROOT, run
+from gradebook_course import HW1, ROOT, run
 from lms_folders import example, notebook, put
 
 jsonschema = pytest.importorskip("jsonschema")

@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import HW1, rows, run
+from gradebook_course import HW1, rows, run
 from lms_folders import canvas_download, put
 
 

@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import rows, run, small_rubric
+from gradebook_course import rows, run, small_rubric
 from lms_folders import canvas_download, example, gradescope_export, put
 
 from grader.errors import RubricError

@@ -8,7 +8,7 @@ import json
 import nbformat
 import pytest
 import yaml
-from conftest import HW1, ROOT, rows, run
+from gradebook_course import HW1, ROOT, rows, run
 
 ALICE = yaml.safe_load((ROOT / "submissions" / "alice.yaml").read_text(encoding="utf-8"))["answers"]
 ALICE_CODE = (ROOT / "submissions" / "alice.py").read_text(encoding="utf-8")

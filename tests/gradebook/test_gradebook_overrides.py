@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from conftest import rows, run, small_rubric
+from gradebook_course import rows, run, small_rubric
 from lms_folders import put
 
 ALICE = "answers:\n  q1.sigmoid: f(1-f)\n  q1.softmax_diag: f_i (1 - f_i)\n  q4.boundary_a2: oscillates\n"

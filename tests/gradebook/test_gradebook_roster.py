@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import rows, run, small_rubric
+from gradebook_course import rows, run, small_rubric
 from lms_folders import gradescope_export, moodle_download, put
 
 from grader.reports import read_roster, roster_matcher

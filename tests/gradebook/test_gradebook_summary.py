@@ -3,7 +3,7 @@ or failure, in an 80-column terminal."""
 
 from __future__ import annotations
 
-from conftest import run, small_rubric
+from gradebook_course import run, small_rubric
 from lms_folders import put
 
 from grader.cli.render import lowest_rows
