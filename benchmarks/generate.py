@@ -103,7 +103,7 @@ def generate(count: int, out: Path, code: bool, seed: int) -> None:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    templates = [(p.stem, p.read_text()) for p in sorted((REPO / "submissions").glob("*.py"))
+    templates = [(p.stem, p.read_text()) for p in sorted((REPO / "submissions" / "hw1").glob("*.py"))
                  if p.stem in ("alice", "carol", "dave")]
     for index in range(count):
         student = f"s{index:05d}"

@@ -3,7 +3,7 @@
     python docs/make_images.py           # grade rubrics/hw1.yaml over submissions/, copy the plots
     python docs/make_images.py --check   # exit 1 if a picture differs from what grading draws now
 
-The pictures are what `grader grade rubrics/hw1.yaml submissions -o OUTDIR` draws (the README's
+The pictures are what `grader grade rubrics/hw1.yaml submissions/hw1 -o OUTDIR` draws (the README's
 command), taken from OUTDIR/plots. PNG bytes depend on the matplotlib version and its fonts, so
 ``--check`` is meant for one machine before a commit, not as a portable test.
 """
@@ -27,7 +27,7 @@ def draw(outdir: Path) -> None:
     """Grade the example class into ``outdir`` with this checkout's grader (one worker: the
     plots do not depend on it, and it keeps the run light)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    command = [sys.executable, "-m", "grader.cli", "grade", "rubrics/hw1.yaml", "submissions",
+    command = [sys.executable, "-m", "grader.cli", "grade", "rubrics/hw1.yaml", "submissions/hw1",
                "-o", str(outdir), "--jobs", "1"]
     subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 

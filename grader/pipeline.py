@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -150,7 +150,7 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
 
         # check written answers while the code runs (pandas imports meanwhile), judge the code
         bar = progress(rubric, prepared, submissions) if progress else None
-        with (bar if bar is not None else ExitStack()) as tick:
+        with (bar if bar is not None else nullcontext(None)) as tick:
             graded = grade(rubric, submissions, prepared, jobs=jobs, progress=tick,
                               meanwhile=_import_reports, sandbox=sandbox)
         reports = _import_reports()
@@ -251,14 +251,15 @@ class _Judged:
 
 
 def grade(rubric: Rubric, submissions: Iterable[Submission],
-             prepared: Mapping[str, Kind] | None = None, jobs: int = 1,
-             progress: Progress | None = None, meanwhile: Callable[[], Any] | None = None,
-             sandbox: Any = None) -> list[Verdict]:
+          prepared: Mapping[str, Kind] | None = None, jobs: int = 1,
+          progress: Progress | None = None, meanwhile: Callable[[], Any] | None = None,
+          sandbox: Any = None, workers: Any = None) -> list[Verdict]:
     """Verdicts for every student × question, sorted by student then rubric order.
 
     Student code starts running in the sandbox first; the written answers are checked (and
     ``meanwhile`` is called, for the caller's own preparations) while it runs. ``sandbox``: a
-    pool from ``coderun.start_sandbox`` started earlier (the caller closes it).
+    pool from ``coderun.start_sandbox`` started earlier (the caller closes it). ``workers``:
+    ``parallel.CheckWorkers`` to share the written answers' checking with.
     """
     prepared = prepared if prepared is not None else prepare(rubric)
     submissions = sorted(submissions, key=lambda s: s.student)
@@ -266,7 +267,8 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
     if not coded:
         if meanwhile:
             meanwhile()
-        return _rows(rubric, submissions, prepared, progress, {})
+        written = _check_written(rubric, submissions, prepared, progress, workers)
+        return _rows(rubric, submissions, prepared, progress, {}, written)
 
     import gc
 
@@ -282,7 +284,7 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
     try:
         with CodeRun([prepared[q.id] for q in coded], submissions, rubric, jobs, progress,
                      pool=sandbox) as code:
-            written = _check_written(rubric, submissions, prepared, progress)
+            written = _check_written(rubric, submissions, prepared, progress, workers)
             if meanwhile:
                 meanwhile()
             return _rows(rubric, submissions, prepared, progress, code.outcomes(), written)
@@ -292,24 +294,45 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
 
 
 def _check_written(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],
-                   progress: Progress | None) -> dict[str, dict[str, _Judged]]:
-    """Each distinct answer to each written question, checked once and grouped."""
-    judged: dict[str, dict[str, _Judged]] = {}
+                   progress: Progress | None, workers: Any = None) -> dict[str, dict[str, _Judged]]:
+    """Each distinct answer to each written question, checked once (on several cores when
+    ``workers`` are given) and grouped."""
+    distinct: dict[str, dict[str, Any]] = {}
     for question in rubric.questions:
-        kind = prepared[question.id]
-        if kind.runs_code:
+        if prepared[question.id].runs_code:
             continue
         keys: dict[str, Any] = {}
         for submission in submissions:
             value = submission.answers.get(question.id)
             if not submission.problem and not is_blank(value):
                 keys.setdefault(answer_key(value), value)
-        table = {key: _Judged(_safe_check(kind, value)) for key, value in sorted(keys.items())}
-        _group(kind, question.id, table)
-        judged[question.id] = table
+        distinct[question.id] = keys
+    checked: dict[tuple[str, str], Outcome] = {}
+    if workers is not None:
+        tasks = [(qid, key, value) for qid, keys in distinct.items() for key, value in keys.items()]
+        checked = workers.check_all(tasks)
+    judged: dict[str, dict[str, _Judged]] = {}
+    for qid, keys in distinct.items():
+        kind = prepared[qid]
+        table = {key: _Judged(checked[(qid, key)] if (qid, key) in checked else _safe_check(kind, value))
+                 for key, value in sorted(keys.items())}
+        _group(kind, qid, table)
+        judged[qid] = table
         if progress:
             progress(0)
     return judged
+
+
+def distinct_answers(rubric: Rubric, submissions: Iterable[Submission]) -> int:
+    """How many distinct (question, answer) pairs a class holds: the checking work to share."""
+    seen = set()
+    for submission in submissions:
+        if submission.problem:
+            continue
+        for qid, value in submission.answers.items():
+            if not is_blank(value):
+                seen.add((qid, answer_key(value)))
+    return len(seen)
 
 
 def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],

@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HW1 = ROOT / "rubrics" / "hw1.yaml"
-SUBMISSIONS = ROOT / "submissions"
+SUBMISSIONS = ROOT / "submissions" / "hw1"
+SUBMISSIONS_HW2 = ROOT / "submissions" / "hw2"
 
 
 def _write_rubric(directory: Path, yaml_text: str, name: str = "rubric.yaml") -> Path:

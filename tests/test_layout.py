@@ -34,7 +34,12 @@ def _imports() -> dict[str, set[str]]:
                     anchor = package.split(".")
                     anchor = anchor[: len(anchor) - node.level + 1]
                     base = ".".join(anchor + ([base] if base else []))
-                targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+                # `from . import report` imports the submodule report, not what the package's
+                # __init__ imports (a parent package is already imported by then).
+                names = [f"{base}.{alias.name}" for alias in node.names]
+                targets = [t for t in names if t in modules]
+                if len(targets) < len(names):
+                    targets.append(base)  # a name defined in the package (or module) itself
             for target in targets:
                 while target and target not in modules:
                     target = target.rpartition(".")[0]

@@ -379,3 +379,11 @@ def test_check_prints_the_hint_even_on_a_row_with_nothing_else_to_say(tmp_path, 
     result = CliRunner().invoke(main, ["check", str(path), str(answers)])
     assert result.exit_code == 0
     assert "did you mean `q5.net_W1`?" in result.output
+
+
+def test_grade_class_without_a_progress_bar(tmp_path, written_hw1_path, submissions_dir):
+    from grader.pipeline import grade_class
+
+    result = grade_class(written_hw1_path, submissions_dir, tmp_path / "out", jobs=1)
+    assert result.count == len(list(result.table["student"].unique()))
+    assert (tmp_path / "out" / "details.csv").is_file()

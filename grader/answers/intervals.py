@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import AnswerError
 from .evaluate import evaluate
-from .lexer import CMP, COMMA, EOF, IN, LP, NAME, RP, UNION, Token, tokenize
+from .lexer import CMP, COMMA, EOF, IN, LP, NAME, RP, TEXT, UNION, Token, tokenize
 from .namespace import Namespace
 from .parser import Parser
 from .shapes import infer_shape
@@ -104,6 +104,9 @@ class _IntervalReader:
         return AnswerError(message, self.text, span)
 
     def word(self, token: Token, *words: str) -> bool:
+        """A connective (`and`, `or`, `U`), written plainly or as LaTeX text (`\\text{ and }`)."""
+        if token.kind == TEXT:
+            return token.value.strip().lower() in words
         return token.kind == NAME and token.value in words and not self.ns.declares(token.value)
 
     def read(self) -> IntervalSet:

@@ -2,7 +2,7 @@
 
 Each family of commands is a module of this package (``classwork``: grade and check;
 ``authoring``: validate; ``outputs``: report, export, diff; ``gradebook``: override;
-``handouts``: notebook, gradescope) that adds its commands to ``main``.
+``handouts``: notebook, gradescope; ``selfcheck``: bundle) that adds its commands to ``main``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ from typing import NoReturn
 
 import click
 
+from ..version import __version__
+
+#: The distribution name on the package index (`grader` there is an unrelated project).
+DISTRIBUTION = "grader-ml"
 EXIT_UNUSABLE = 2
 #: The status a shell reports for a process ended by SIGPIPE, as `yes | head -1` gives.
 EXIT_PIPE_CLOSED = 128 + signal.SIGPIPE
@@ -35,13 +39,14 @@ class _Main(click.Group):
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="grader")
+@click.version_option(version=__version__, package_name=DISTRIBUTION, prog_name="grader",
+                      message="%(prog)s (%(package)s) %(version)s")
 def main() -> None:
     """Grade math-heavy machine-learning homework at random test points."""
 
 
 # The command modules register themselves on `main` when imported.
-from . import authoring, classwork, gradebook, handouts, outputs  # noqa: E402,F401
+from . import authoring, classwork, gradebook, handouts, outputs, selfcheck  # noqa: E402,F401
 
 _signals: list[int] = []
 

@@ -86,8 +86,20 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
 def check(rubric: str, submission: str, as_json: bool, seed: int | None) -> None:
     """Check one SUBMISSION (a .yaml or .py file, or a student's folder) before handing it in.
 
+    RUBRIC is the rubric, or a self-check bundle from `grader bundle` (e.g. hw1.check), which
+    checks the same way without holding the answer key.
+
     Exit status: 0 when every question is correct, 1 when any is not, 2 when the input is unusable.
     """
+    from ..selfcheck.format import looks_like_bundle
+
+    if looks_like_bundle(rubric) or rubric.endswith(".check"):
+        if seed is not None:
+            fail("--seed applies to a rubric; a bundle has its own test points")
+        from .selfcheck import check_bundle
+
+        check_bundle(rubric, submission, as_json)
+        return
     from ..pipeline import check_submission
 
     try:

@@ -24,7 +24,11 @@ Hooks the coming features build on, declared here so that every kind answers the
 
 - ``group_tolerance``: how close two signatures must be to count as one meaning; with array
   signatures this lets wrong answers be bucketed on a grid instead of compared pairwise.
-- ``self_check``: what a self-check bundle may carry for the question without the key.
+- ``self_check`` / ``from_self_check``: what a self-check bundle carries for the question without
+  the key (``SelfCheckData``: plain data and float64 arrays, and a sentence for the instructor on
+  what it reveals), and the object rebuilt from it, whose ``check``/``judge`` runs the same code as
+  grading. A kind that cannot be exported says why in ``no_self_check``; its questions are listed
+  as "not checked before the deadline".
 - ``params``: the values drawn for one student's version; a kind prepares once per distinct set.
 - variants of a kind (a descent ``method``) are fields of its schema, chosen in ``__init__``.
 """
@@ -42,11 +46,24 @@ from ..rubric import QuestionBase, Rubric
 from ..tolerance import Tolerance, within
 from ..verdict import MISSING, Outcome
 
-__all__ = ["Case", "CodeKind", "Kind", "Outcome", "Problem", "WrittenKind", "signatures_agree",
-           "wrong_type"]
+__all__ = ["Case", "CodeKind", "Kind", "Outcome", "Problem", "SelfCheckData", "WrittenKind",
+           "signatures_agree", "wrong_type"]
 
 #: A problem for the rubric author: a sentence, or (field path within the question, sentence).
 Problem = str | tuple[tuple, str]
+
+
+@dataclass(frozen=True)
+class SelfCheckData:
+    """What a self-check bundle carries for one question.
+
+    ``data`` holds plain values (dict, list, str, int, float, bool, None) and float64 numpy arrays,
+    never a reference answer's text, code or plain final value; ``reveals`` tells the instructor
+    what a student can learn from it (``grader bundle`` prints it).
+    """
+
+    data: Mapping[str, Any]
+    reveals: str
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,8 @@ class Kind(ABC):
     cases: ClassVar[tuple[Case, ...]] = ()
     #: Fields of ``example`` that hold reference text: each, broken, must give a located error.
     reference_fields: ClassVar[tuple[str, ...]] = ()
+    #: Why the kind's questions cannot go into a self-check bundle ("" when they can).
+    no_self_check: ClassVar[str] = ""
 
     def __init__(self, question: QuestionBase, rubric: Rubric,
                  params: Mapping[str, float] | None = None):
@@ -110,10 +129,27 @@ class Kind(ABC):
         answer = self.reference_answer()
         return [str(answer)] if isinstance(answer, (str, int, float)) else []
 
-    def self_check(self) -> Mapping[str, Any]:
-        """What a self-check bundle may carry for this question (never the key). Kinds that
-        support bundles override this; the default says the question cannot be self-checked."""
-        raise NotImplementedError(f"{type(self).__name__} cannot be exported for self-checking")
+    def self_check(self, mode: str = "full") -> SelfCheckData:
+        """What a self-check bundle carries for this question, prepared at the bundle's seed
+        (never the key). ``mode`` is the question's ``self_check``: ``full``, or ``verdict``
+        (right or not, no feedback: leave out what only feedback needs)."""
+        raise NotImplementedError(self.no_self_check or
+                                  f"{type(self).__name__} cannot be exported for self-checking")
+
+    @classmethod
+    def from_self_check(cls, question: QuestionBase, data: Mapping[str, Any]) -> "Kind":
+        """The question rebuilt from a bundle: ``question`` holds its public fields (id, kind,
+        points, prompt), ``data`` what ``self_check`` exported. Only ``check`` (or ``calls`` and
+        ``judge``) is used on the result."""
+        raise NotImplementedError(cls.no_self_check or
+                                  f"{cls.__name__} cannot be rebuilt from a self-check bundle")
+
+    @classmethod
+    def _rebuilt(cls, question: QuestionBase) -> "Kind":
+        """An instance that skips ``__init__`` (the reference side comes from a bundle)."""
+        kind = cls.__new__(cls)
+        Kind.__init__(kind, question, None)  # type: ignore[arg-type]
+        return kind
 
     @staticmethod
     def read_field(field: tuple, read, *args):
@@ -151,6 +187,11 @@ class CodeKind(Kind):
     @abstractmethod
     def calls(self) -> list[Any]:
         """The sandbox calls (``coderun.sandbox.Call``) this question makes of the student's code."""
+
+    def planned_calls(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """The same calls as (function name, arguments), for a runner other than the sandbox
+        (self-check on a student's machine)."""
+        raise NotImplementedError(f"{type(self).__name__} does not list its calls")
 
     @abstractmethod
     def judge(self, results: Iterable[Any]) -> Outcome:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Mapping
 
 from ..rubric import QuestionBase, Rubric, default
-from .base import Case, Outcome, WrittenKind, wrong_type
+from .base import Case, Outcome, SelfCheckData, WrittenKind, wrong_type
+from .support import grid
 
 
 def normalise(text: str) -> str:
@@ -70,25 +71,61 @@ class ChoiceKind(WrittenKind):
                 self.lookup.setdefault(normalise(word), canonical)
         self.answer = self.lookup[normalise(question.answer)]
         self.partial = {self.lookup[normalise(k)]: v for k, v in question.partial.items()}
+        self.options = tuple(question.options)
+        # The chosen option is compared by salted hash, here as in a self-check bundle, which
+        # carries only the hashes: one code path, and the bundle never names the right option.
+        self.salt = grid.question_salt(rubric.seed, question.id)
+        self.answer_hash = self._hash(self.answer)
+        self.partial_hashes = {self._hash(option): v for option, v in self.partial.items()}
+
+    def _hash(self, option: str) -> bytes:
+        return grid.digest(self.salt, "choice", option)
 
     def check(self, answer: Any) -> Outcome:
         if not isinstance(answer, (str, int, float)):
             return wrong_type(answer, "one of the options")
         written = normalise(str(answer))
-        chosen = self.lookup.get(written)
+        chosen = self.lookup.get(written) or self.lookup.get(grid.digest(self.salt, "word", written))
         if chosen is None:
-            options = ", ".join(self.question.options)
+            options = ", ".join(self.options)
             # A spelling slip of an option's own name, not a near-synonym: the hint must not
             # map what a student meant onto an option.
-            names = {normalise(o): o for o in self.question.options}
+            names = {normalise(o): o for o in self.options}
             close = difflib.get_close_matches(written, list(names), n=1, cutoff=0.8)
             hint = f": did you mean `{names[close[0]]}`?" if close else ""
             return Outcome.invalid(f"not one of the options ({options}){hint}")
-        if chosen == self.answer:
+        chosen_hash = self._hash(chosen)
+        if chosen_hash == self.answer_hash:
             return Outcome.correct(signature=chosen)
-        if chosen in self.partial:
-            return Outcome.partial(self.partial[chosen], "partly right", chosen)
+        if chosen_hash in self.partial_hashes:
+            return Outcome.partial(self.partial_hashes[chosen_hash], "partly right", chosen)
         return Outcome.incorrect("not the right choice", chosen)
+
+    # -- self-check bundles ----------------------------------------------------------------------
+    def self_check(self, mode: str = "full") -> SelfCheckData:
+        """The options (public), the synonyms as hashed words, and the answer and partial-credit
+        options as salted hashes."""
+        salt = grid.question_salt(self.rubric.seed, self.question.id)
+        words = sorted((grid.digest(salt, "word", word), option)
+                       for word, option in self.lookup.items() if normalise(option) != word)
+        partial = sorted((grid.digest(salt, "choice", option), fraction)
+                         for option, fraction in self.partial.items())
+        data = {"options": list(self.options), "words": [list(w) for w in words], "salt": salt,
+                "answer": grid.digest(salt, "choice", self.answer),
+                "partial": [list(p) for p in partial]}
+        return SelfCheckData(data, f"a salted hash of the right option among {len(self.options)}: "
+                                   "a student can try every option")
+
+    @classmethod
+    def from_self_check(cls, question: QuestionBase, data: Mapping[str, Any]) -> "ChoiceKind":
+        kind = cls._rebuilt(question)
+        kind.options = tuple(data["options"])
+        kind.salt = data["salt"]
+        kind.lookup = {normalise(option): option for option in kind.options}
+        kind.lookup.update({bytes(word): option for word, option in data["words"]})
+        kind.answer_hash = data["answer"]
+        kind.partial_hashes = {bytes(h): fraction for h, fraction in data["partial"]}
+        return kind
 
     def describe_answer(self) -> str:
         return self.answer

@@ -3,21 +3,36 @@ points (and, for matrices, at several random sizes), with shape and layout diagn
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Mapping
 
+import msgspec
 import numpy as np
 
 from ..answers import AnswerError, Expression, evaluate, infer_shape, parse, show
 from ..answers.printing import to_plain
 from ..errors import QuestionError
-from ..rubric import Layout, Rubric, SymbolicQuestion
+from ..rubric import Layout, QuestionBase, Rubric, SymbolicQuestion
 from ..tolerance import within
-from .base import Case, Outcome, WrittenKind, wrong_type
+from .base import Case, Outcome, SelfCheckData, WrittenKind, wrong_type
 from .support.symbolic import (Batch, agree, build_namespace, draw_batches, point_description,
                                read_reference, reference_function, shape_of_reference, used_names)
 
 #: Size assignments drawn for a question with dimension names.
 SIZE_SETS = 3
+#: The fields of a question that are part of what it states (exported to self-check bundles).
+PUBLIC_FIELDS = ("symbols", "dims", "given", "tolerance", "samples")
+
+
+@dataclass(frozen=True)
+class KnownMistake:
+    """A listed mistake as checking needs it: its values at the sample points, its outcome."""
+
+    feedback: str
+    score: float
+    label: str
+    shape: tuple
+    values: list[np.ndarray]
 
 
 class ExpressionQuestion(SymbolicQuestion, kw_only=True):
@@ -79,15 +94,19 @@ class ExpressionKind(WrittenKind):
         else:
             self.reference_tree = self.given_answer.tree
             self.wrt = None
+        self.layout = q.layout
         self.shape = shape_of_reference(self.reference_tree, self.ns, self.wrt, transpose)
+        # Feedback names the scalar symbols the reference and the answer use at a sample point.
+        self.reference_names = [n for n in used_names(self.reference_tree)
+                                if n in self.ns.symbols and self.ns.symbols[n].is_scalar]
         reference = reference_function(self.reference_tree, self.ns, self.wrt, transpose)
         self.batches, self.values = draw_batches(q, self.ns, rubric.seed, SIZE_SETS, reference)
-        self.mistakes = []
+        self.mistakes: list[KnownMistake] = []
         for index, mistake in enumerate(q.mistakes):
             expression = read_reference(mistake.answer, self.ns, ("mistakes", index, "answer"))
-            values = self.values_of(expression)
-            label = mistake.label or str(mistake.answer)
-            self.mistakes.append((mistake, label, expression, values))
+            self.mistakes.append(KnownMistake(mistake.feedback, mistake.score,
+                                              mistake.label or str(mistake.answer),
+                                              expression.shape, self.values_of(expression)))
 
     # -- evaluation ----------------------------------------------------------------------------
     def values_of(self, expression: Expression) -> list[np.ndarray]:
@@ -138,9 +157,10 @@ class ExpressionKind(WrittenKind):
 
     def known_mistake(self, expression: Expression, values: list[np.ndarray]) -> Outcome | None:
         """The rubric's outcome for a listed mistake this answer is equivalent to, if any."""
-        for entry, label, mistake, mistake_values in self.mistakes:
-            if mistake.shape == expression.shape and self.matches(values, mistake_values) is None:
-                return Outcome.partial(entry.score, entry.feedback, self.signature(values), label)
+        for mistake in self.mistakes:
+            if mistake.shape == expression.shape and self.matches(values, mistake.values) is None:
+                return Outcome.partial(mistake.score, mistake.feedback, self.signature(values),
+                                       mistake.label)
         return None
 
     def is_transpose(self, values: list[np.ndarray]) -> bool:
@@ -159,7 +179,7 @@ class ExpressionKind(WrittenKind):
         return Outcome.incorrect(message, signature)
 
     def layout_message(self) -> str:
-        wanted = self.question.layout
+        wanted = self.layout
         other = "numerator" if wanted == "denominator" else "denominator"
         return (f"this is the {other}-layout form (the transpose); the question asks for "
                 f"{wanted} layout")
@@ -169,7 +189,7 @@ class ExpressionKind(WrittenKind):
         batch_index, point = where
         batch: Batch = self.batches[batch_index]
         value = values[batch_index][point]
-        names = used_names(self.reference_tree) + used_names(expression.tree)
+        names = self.reference_names + used_names(expression.tree)
         place = point_description(batch, point, self.ns, list(dict.fromkeys(names)))
         place = f" at {place}" if place else ""
         if not np.all(np.isfinite(value)):
@@ -185,6 +205,48 @@ class ExpressionKind(WrittenKind):
                 return f"wrong{place}: entry ({row}, {col}){more} {verb}"
         return f"wrong{place}"
 
+    # -- self-check bundles ----------------------------------------------------------------------
+    def self_check(self, mode: str = "full") -> SelfCheckData:
+        """The question's statement (symbols, sizes, givens), the sample points and the reference's
+        values there, and (in ``full`` mode) each mistake's values, feedback and score: never a
+        reference text or a mistake's answer."""
+        q = self.question
+        question = {name: msgspec.to_builtins(getattr(q, name)) for name in PUBLIC_FIELDS}
+        # In verdict mode only mistakes that count as right stay (without their feedback): the
+        # verdict is then the same as grading's.
+        mistakes = [{"feedback": m.feedback if mode == "full" else "", "score": m.score,
+                     "shape": list(m.shape), "values": m.values}
+                    for m in self.mistakes if mode == "full" or m.score >= 1]
+        data = {
+            "question": question, "layout": self.layout, "shape": list(self.shape),
+            "reference_names": self.reference_names,
+            "batches": [{"sizes": dict(b.sizes), "env": dict(b.env), "n": b.n} for b in self.batches],
+            "values": self.values, "mistakes": mistakes,
+        }
+        points = sum(b.n for b in self.batches)
+        reveals = f"the reference's values at {points} sample points"
+        if mistakes:
+            reveals += f"; {len(mistakes)} listed mistakes' values, feedback and score"
+        if all(np.ptp(v.reshape(len(v), -1), axis=0).max(initial=0) == 0 for v in self.values):
+            reveals += ("; the reference is the same at every point, so its value is in the bundle "
+                        "(consider a number question, or self_check: off)")
+        return SelfCheckData(data, reveals)
+
+    @classmethod
+    def from_self_check(cls, question: QuestionBase, data: Mapping[str, Any]) -> "ExpressionKind":
+        kind = cls._rebuilt(msgspec.convert(
+            {**msgspec.structs.asdict(question), **data["question"]}, SymbolicQuestion))
+        kind.ns = build_namespace(kind.question)
+        kind.tol = kind.question.tolerance
+        kind.layout = data["layout"]
+        kind.shape = tuple(data["shape"])
+        kind.reference_names = list(data["reference_names"])
+        kind.batches = [Batch(b["sizes"], b["env"], b["n"]) for b in data["batches"]]
+        kind.values = list(data["values"])
+        kind.mistakes = [KnownMistake(m["feedback"], m["score"], "", tuple(m["shape"]), list(m["values"]))
+                         for m in data["mistakes"]]
+        return kind
+
     # -- for rubric authors --------------------------------------------------------------------
     def validate(self) -> list[tuple[tuple, str]]:
         problems: list[tuple[tuple, str]] = []
@@ -196,10 +258,10 @@ class ExpressionKind(WrittenKind):
                                  f"of gradient_of has shape {show(self.shape)}"))
             elif self.matches(self.values_of(given), self.values) is not None:
                 problems.append((("answer",), "does not agree with the gradient of gradient_of"))
-        for index, (entry, label, expression, values) in enumerate(self.mistakes):
-            if expression.shape == self.shape and self.matches(values, self.values) is None:
-                problems.append((("mistakes", index, "answer"), f"`{label}` is equivalent to the "
-                                 "reference: students giving it would be marked correct"))
+        for index, mistake in enumerate(self.mistakes):
+            if mistake.shape == self.shape and self.matches(mistake.values, self.values) is None:
+                problems.append((("mistakes", index, "answer"), f"`{mistake.label}` is equivalent "
+                                 "to the reference: students giving it would be marked correct"))
         return problems
 
     def describe_answer(self) -> str:

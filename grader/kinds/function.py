@@ -15,11 +15,13 @@ from msgspec import Meta
 
 from ..answers import Namespace, Symbol, evaluate, gradient, show
 from ..errors import QuestionError
+import msgspec
+
 from ..rubric import Dim, QuestionBase, Rubric, Strict, convert, default, set_field
 from ..sampling import DEFAULT_DIM_RANGE, generator, size_sets
 from ..tolerance import Tolerance, allowed, within
 from ..verdict import ERROR, INVALID, TIMEOUT
-from .base import CodeKind, Outcome
+from .base import CodeKind, Outcome, SelfCheckData
 from .support.symbolic import read_reference
 
 #: Distinct size assignments the calls cycle through.
@@ -52,6 +54,8 @@ class FunctionQuestion(QuestionBase, kw_only=True):
     #: column-vector expression is the default; say [n, 1] to demand a column).
     returns: tuple[Dim, ...] | None = None
     calls: Annotated[int, Meta(ge=1, le=1000)] = 12
+    #: Whether feedback on a wrong value may show the expected value (off: it reveals the key).
+    show_expected: bool = False
     tolerance: Tolerance = default(Tolerance)
 
     def __post_init__(self) -> None:
@@ -97,6 +101,8 @@ class FunctionKind(CodeKind):
         super().__init__(question, rubric, params)
         q = question
         self.tol = q.tolerance
+        self.function_name = q.function_name
+        self.arg_names = list(q.args)
         dims = {d for spec in q.args.values() for d in (spec.shape or ()) if isinstance(d, str)}
         dims |= set(q.dims)
         ranges = {d: tuple(q.dims.get(d, DEFAULT_DIM_RANGE)) for d in dims}
@@ -120,6 +126,9 @@ class FunctionKind(CodeKind):
                         raise QuestionError(("returns",), f"the reference has shape {expected.shape}")
                     expected = expected.reshape(wanted)
                 self.prepared_calls.append(PreparedCall(args, expected, chosen))
+        self._index_calls()
+
+    def _index_calls(self) -> None:
         # Every call's expected values end to end, with the tolerance each may differ by: the
         # usual case (every call ok, every shape right) is then one vectorised comparison.
         self._shapes = [call.expected.shape for call in self.prepared_calls]
@@ -144,6 +153,8 @@ class FunctionKind(CodeKind):
         expression = read_reference(q.answer if q.answer is not None else q.gradient_of, ns, field)
         if q.gradient_of is not None and not expression.is_scalar:
             raise QuestionError(field, f"must be a scalar expression, not {show(expression.shape)}")
+        # Kept for authors' tools (closed forms, solutions), which read the reference symbolically.
+        self.ns, self.source = ns, expression
         names = list(q.args)
         one_d = {n for n, spec in q.args.items() if spec.shape is not None and len(spec.shape) == 1}
 
@@ -163,11 +174,14 @@ class FunctionKind(CodeKind):
         return value
 
     # -- checking ------------------------------------------------------------------------------
+    def planned_calls(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """(function name, arguments) of each call, for any runner."""
+        return [(self.function_name, call.args) for call in self.prepared_calls]
+
     def calls(self) -> list:
         from ..sandbox import Call
 
-        name = self.question.function_name
-        return [Call(name, call.args) for call in self.prepared_calls]
+        return [Call(name, args) for name, args in self.planned_calls()]
 
     def judge(self, results: Iterable[Any]) -> Outcome:
         """An outcome from the sandbox's results for this question's calls, in order."""
@@ -198,13 +212,19 @@ class FunctionKind(CodeKind):
             if not np.all(close):
                 bad = tuple(int(i) for i in np.argwhere(~close)[0])
                 entry = f" at index {bad if len(bad) > 1 else bad[0]}" if bad else ""
-                return Outcome.incorrect(f"{where}: wrong value{entry}")
+                message = f"{where}: wrong value{entry}; your function returned {_values(value)}"
+                if getattr(self.question, "show_expected", False):
+                    message += f", expected {_values(call.expected)}"
+                return Outcome.incorrect(message)
         return Outcome.correct()
 
     def describe_args(self, call: PreparedCall) -> str:
+        """The inputs of a call as a student can retry them: values when small, else shapes."""
         parts = []
-        for name, arg in zip(self.question.args, call.args):
-            if isinstance(arg, np.ndarray):
+        for name, arg in zip(self.arg_names, call.args):
+            if isinstance(arg, np.ndarray) and arg.size <= SMALL:
+                parts.append(f"{name} = {_values(arg)}")
+            elif isinstance(arg, np.ndarray):
                 parts.append(f"{name} of shape {_shape(arg.shape)}")
             elif isinstance(arg, int):
                 parts.append(f"{name} = {arg}")
@@ -212,10 +232,47 @@ class FunctionKind(CodeKind):
                 parts.append(f"{name} = {arg:.3g}")
         return ", ".join(parts)
 
+    # -- self-check bundles ----------------------------------------------------------------------
+    def self_check(self, mode: str = "full") -> SelfCheckData:
+        """The bundle's own calls (drawn at its seed) and the reference's outputs there; never
+        the reference itself, nor grading's calls."""
+        calls = [{"args": list(call.args), "expected": call.expected} for call in self.prepared_calls]
+        data = {"function": self.function_name, "args": self.arg_names, "calls": calls,
+                "tolerance": msgspec.to_builtins(self.tol)}
+        return SelfCheckData(data, f"{len(calls)} calls' inputs and the reference's outputs "
+                                   "there (grading calls at other inputs)")
+
+    @classmethod
+    def from_self_check(cls, question: QuestionBase, data: Mapping[str, Any]) -> "FunctionKind":
+        kind = cls._rebuilt(question)
+        kind.tol = msgspec.convert(data["tolerance"], Tolerance)
+        kind.function_name = data["function"]
+        kind.arg_names = list(data["args"])
+        kind.prepared_calls = [PreparedCall(tuple(c["args"]), np.asarray(c["expected"]), {})
+                               for c in data["calls"]]
+        kind._index_calls()
+        return kind
+
     def describe_answer(self) -> str:
         q = self.question
         source = q.reference or q.answer or f"gradient of {q.gradient_of} with respect to {q.wrt}"
         return f"{q.function_name}({', '.join(q.args)}) vs {source}, {len(self.prepared_calls)} calls"
+
+
+#: Arrays of at most this many entries are shown by value in feedback.
+SMALL = 6
+
+
+def _values(value: np.ndarray) -> str:
+    """An array as numpy would print it, short: its values when small, else its shape."""
+    value = np.asarray(value, dtype=float)
+    if value.ndim == 0:
+        return f"{float(value):.4g}"
+    if value.size > SMALL:
+        return f"an array of shape {_shape(value.shape)}"
+    if value.ndim == 1:
+        return "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
+    return "[" + ", ".join(_values(row) for row in value) + "]"
 
 
 def _shape(shape: tuple[int, ...]) -> str:

@@ -10,15 +10,16 @@ expected value.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Mapping
 
+import msgspec
 import numpy as np
 from msgspec import Meta
 
 from ..answers import AnswerError
 from ..rubric import NAME, QuestionBase, Rubric, at, default
 from ..tolerance import Tolerance, within_all
-from .base import Case, Outcome, Problem, WrittenKind
+from .base import Case, Outcome, Problem, SelfCheckData, WrittenKind
 from .support.descent import HESSIAN_RTOL, Descent, LossSpec, describe_number
 from .support.methods import Method, follow, make_method, singular
 from .support.numbers import number_value
@@ -272,6 +273,21 @@ class IteratesKind(WrittenKind):
                                 f"to about {error[k] / scale[k]:.0e} relative: is the loss twice "
                                 "differentiable there?")
         return problems
+
+    def self_check(self, mode: str = "full") -> SelfCheckData:
+        """The question's own fields (loss, start, step size, steps, method...): the prompt
+        states them, and follow-through needs the exact step from a student's own iterate."""
+        base = set(QuestionBase.__struct_fields__)
+        fields = {k: v for k, v in msgspec.to_builtins(self.question).items() if k not in base}
+        return SelfCheckData({"question": fields},
+                             "the loss, start, step size and number of steps, as the question "
+                             "states them: the iterates follow from these")
+
+    @classmethod
+    def from_self_check(cls, question: QuestionBase, data: Mapping[str, Any]) -> "IteratesKind":
+        """The question prepared by this kind from its stated fields: the same code as grading."""
+        fields = {**msgspec.structs.asdict(question), **data["question"]}
+        return cls.prepare(msgspec.convert(fields, cls.Question, strict=False), None)  # type: ignore[arg-type]
 
     def describe_answer(self) -> str:
         return ", ".join(_show(v) for v in self.truth)

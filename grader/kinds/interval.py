@@ -6,8 +6,9 @@ set and the truth disagree, with what gradient descent does there (found by simu
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Mapping
 
+import msgspec
 import numpy as np
 from msgspec import Meta
 
@@ -17,7 +18,8 @@ from ..errors import QuestionError
 from ..rubric import NAME, QuestionBase, Rubric, default
 from ..sampling import generator
 from ..tolerance import Tolerance, within
-from .base import Case, Outcome, WrittenKind, wrong_type
+from .base import Case, Outcome, SelfCheckData, WrittenKind, wrong_type
+from .support import grid
 from .support.descent import (GRADIENT_DESCENT, ConvergenceSpec, Descent, Momentum, describe_number,
                               display, param_value)
 from .support.numbers import number_value
@@ -123,12 +125,17 @@ class IntervalKind(WrittenKind):
 
     # -- feedback ------------------------------------------------------------------------------
     def what_happens(self, alpha: float) -> str | None:
+        """What descent does at this step size, by simulation; many students' answers lead to
+        the same few step sizes, so each is simulated once."""
         if self.descent is None:
             return None
         if alpha == 0:
             return "stays where it starts"
-        seen = self.descent.simulate(np.array([alpha]), momentum=self.momentum)[0]
-        return seen.replace("stays", "stays where it starts")
+        cache = self.__dict__.setdefault("_happens", {})
+        if alpha not in cache:
+            seen = self.descent.simulate(np.array([alpha]), momentum=self.momentum)[0]
+            cache[alpha] = seen.replace("stays", "stays where it starts")
+        return cache[alpha]
 
     def endpoint_message(self, student: IntervalSet) -> str:
         for p, q in zip(student.parts, self.reference.parts):
@@ -158,6 +165,28 @@ class IntervalKind(WrittenKind):
             return f"at {at} {self.momentum.noun()} {happens}, but your set leaves it out"
         return f"your set leaves out {at}, which it should include"
 
+    def self_check(self, mode: str = "full") -> SelfCheckData:
+        """An interval question's names and parameters, and salted hashes of its endpoints."""
+        q = self.question
+        if not grid.hashable(self.tol):
+            raise NotImplementedError(f"a tolerance with rtol >= {grid.MAX_RTOL} cannot be hashed")
+        salt = grid.question_salt(self.rubric.seed, q.id)
+        ends = []
+        for index, part in enumerate(self.reference.parts):
+            ends.append([grid.value_hashes(salt, _label(index, side, closed), value, self.tol)
+                         for side, (value, closed) in enumerate(((part.low, part.low_closed),
+                                                                 (part.high, part.high_closed)))])
+        data = {"variable": q.variable, "aliases": list(q.aliases), "params": dict(self.params),
+                "tolerance": msgspec.to_builtins(self.tol), "endpoint_credit": q.endpoint_credit,
+                "salt": salt, "ends": ends}
+        return SelfCheckData(data, "salted hashes of the endpoints on the tolerance grid, with "
+                                   "whether each is included (not the loss)")
+
+    @classmethod
+    def from_self_check(cls, question: QuestionBase, data: Mapping[str, Any]) -> "HashedInterval":
+        """The question known only by the hashes of its endpoints."""
+        return HashedInterval(question, data)
+
     def describe_answer(self) -> str:
         return f"{self.question.variable} in {self.reference.show()}"
 
@@ -166,6 +195,78 @@ class IntervalKind(WrittenKind):
 
     def reference_texts(self) -> list[str]:
         return [self.reference.show(), self.reference.show(describe_number)]
+
+
+_SIDES = ("lower", "upper")
+
+
+def _label(part: int, side: int, closed: bool) -> str:
+    return f"part {part} {_SIDES[side]} {'closed' if closed else 'open'}"
+
+
+class HashedInterval(WrittenKind):
+    """An interval question known by the hashes of its endpoints. The answer is read exactly as
+    in grading (``parse_interval``); the comparison is by hash."""
+
+    def __init__(self, question: QuestionBase, data: Mapping[str, Any]):
+        super().__init__(question, None)  # type: ignore[arg-type]
+        self.params = {name: float(value) for name, value in data["params"].items()}
+        variable = data["variable"]
+        aliases = list(data["aliases"])
+        self.variables = {variable, *aliases}
+        self.ns = Namespace(symbols={name: Symbol(name) for name in self.params},
+                            aliases={alias: variable for alias in aliases}, allow_inf=True)
+        self.tol = msgspec.convert(data["tolerance"], Tolerance)
+        self.endpoint_credit = float(data["endpoint_credit"])
+        self.salt = data["salt"]
+        self.ends = [[list(side) for side in part] for part in data["ends"]]
+        self.name = display(variable)
+
+    def check(self, answer: Any) -> Outcome:
+        if not isinstance(answer, str):
+            return wrong_type(answer, "an interval written as text, like (0, 2)")
+        try:
+            student = parse_interval(answer, self.variables, self.ns, self.params)
+        except AnswerError as err:
+            return Outcome.invalid(str(err))
+        signature = _signature(student)
+        if len(student.parts) != len(self.ends):
+            return Outcome.incorrect("not the right set", signature)
+        wrong, openness = [], []
+        for index, part in enumerate(student.parts):
+            for side, (value, closed) in enumerate(((part.low, part.low_closed),
+                                                    (part.high, part.high_closed))):
+                state = self._endpoint(index, side, value, closed)
+                if state == "wrong":
+                    wrong.append((index, side))
+                elif state == "openness" and not openness:
+                    openness.append((value, closed))
+        if wrong:
+            return Outcome.incorrect(self._wrong_message(wrong), signature)
+        if openness:
+            value, closed = openness[0]
+            at = f"{self.name} = {describe_number(value)}"
+            message = (f"the endpoints are right, but your set includes {at}, which it should not"
+                       if closed else f"the endpoints are right, but your set leaves out {at}")
+            return Outcome.partial(self.endpoint_credit, message, signature)
+        return Outcome.correct(signature=signature)
+
+    def _endpoint(self, part: int, side: int, value: float, closed: bool) -> str:
+        """right, openness (the value is right, its inclusion is not) or wrong."""
+        hashes = self.ends[part][side]
+        if grid.value_matches(self.salt, _label(part, side, closed), value, self.tol, hashes):
+            return "right"
+        if grid.value_matches(self.salt, _label(part, side, not closed), value, self.tol, hashes):
+            return "openness"
+        return "wrong"
+
+    def _wrong_message(self, wrong: list[tuple[int, int]]) -> str:
+        if len(self.ends) == 1:
+            if len(wrong) == 2:
+                return "not the right set: neither endpoint is right"
+            return f"not the right set: the {_SIDES[wrong[0][1]]} endpoint is not right"
+        part, side = wrong[0]
+        return f"not the right set: the {_SIDES[side]} endpoint of interval {part + 1} is not right"
 
 
 def _signature(value: IntervalSet) -> np.ndarray:
@@ -201,4 +302,4 @@ def _nice_between(a: float, b: float) -> float:
     return middle
 
 
-__all__ = ["Interval", "IntervalKind", "IntervalQuestion"]
+__all__ = ["HashedInterval", "Interval", "IntervalKind", "IntervalQuestion"]

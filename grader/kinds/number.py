@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Mapping
+
+import msgspec
 
 from ..answers import AnswerError
 from ..rubric import QuestionBase, Rubric, default
 from ..tolerance import Tolerance, within
-from .base import Case, Outcome, WrittenKind, signatures_agree, wrong_type
+from .base import Case, Outcome, SelfCheckData, WrittenKind, signatures_agree, wrong_type
+from .support import grid
 from .support.numbers import number_value
 
 
@@ -42,6 +45,8 @@ class NumberKind(WrittenKind):
         super().__init__(question, rubric, params)
         self.reference = self.read_field(("answer",), number_value, question.answer)
         self.tol = question.tolerance
+        #: What an answer's value is compared with: the reference here, hashes in a bundle.
+        self.key: grid.PlainValue | grid.HashedValue = grid.PlainValue(self.reference, self.tol)
 
     def check(self, answer: Any) -> Outcome:
         if isinstance(answer, (list, dict)):
@@ -52,7 +57,7 @@ class NumberKind(WrittenKind):
             return Outcome.invalid(str(err))
         if not math.isfinite(value):
             return Outcome.incorrect("your answer is not a finite number", value)
-        if close(value, self.reference, self.tol):
+        if self.key.matches(value):
             return Outcome.correct(signature=value)
         return Outcome.incorrect("not the right value", value)
 
@@ -60,6 +65,23 @@ class NumberKind(WrittenKind):
         if isinstance(a, float) and isinstance(b, float):
             return close(a, b, self.tol) or (math.isnan(a) and math.isnan(b))
         return signatures_agree(a, b)
+
+    def self_check(self, mode: str = "full") -> SelfCheckData:
+        """The tolerance and salted hashes of the reference's cells on the tolerance grid."""
+        if not grid.hashable(self.tol) or not math.isfinite(self.reference):
+            raise NotImplementedError(f"a tolerance with rtol >= {grid.MAX_RTOL} cannot be hashed")
+        salt = grid.question_salt(self.rubric.seed, self.question.id)
+        hashes = grid.value_hashes(salt, "value", self.reference, self.tol)
+        data = {"tolerance": msgspec.to_builtins(self.tol), "salt": salt, "hashes": hashes}
+        return SelfCheckData(data, "salted hashes of the value on the tolerance grid (a value "
+                                   "up to about twice the tolerance away is accepted)")
+
+    @classmethod
+    def from_self_check(cls, question: QuestionBase, data: Mapping[str, Any]) -> "NumberKind":
+        kind = cls._rebuilt(question)
+        kind.tol = msgspec.convert(data["tolerance"], Tolerance)
+        kind.key = grid.HashedValue(data["salt"], data["hashes"], kind.tol, "value")
+        return kind
 
     def validate(self) -> list[str]:
         return [] if math.isfinite(self.reference) else ["the answer is not a finite number"]

@@ -5,7 +5,7 @@ value at several random sizes, so ``m n x 1`` equals ``n*m x 1``."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -13,7 +13,8 @@ from ..answers import AnswerError, Namespace, Symbol, evaluate, read
 from ..rubric import Dim, QuestionBase, Rubric, at, default, set_field
 from ..sampling import generator
 from ..errors import QuestionError
-from .base import Case, Outcome, WrittenKind, wrong_type
+from .base import Case, Outcome, SelfCheckData, WrittenKind, wrong_type
+from .support import grid
 
 _SEPARATOR = re.compile(r"\s*(?:\\times|×|✕|⨯|-?\s*\bby\b\s*-?|,)\s*|(?<=[\w)\s])\s*[xX]\s*(?=[\w(\s])")
 _WRAPPERS = re.compile(r"^\s*(?:\\left)?\s*(?:[\(\[{]|\\\{)\s*(.*?)\s*(?:\\right)?\s*(?:[\)\]}]|\\\})\s*$", re.S)
@@ -23,6 +24,29 @@ _SPACE = re.compile(r"^\s*(?:\\mathbb\{R\}|\\R|ℝ|R)\s*\^\s*\{(.*)\}\s*$", re.S
 _WORDS = re.compile(r"^\s*(?:an?\s+)?(.*?)\s*(?:(?:column|row)\s+)?(?:vector|matrix|array)?\s*$", re.S | re.I)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 TRIALS = 6
+#: Sizes are drawn from distinct primes, so n*m, n+m and m*n collide only when really equal.
+PRIMES = np.array([2.0, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53])
+_SIDES = ("rows", "cols")
+
+
+class PlainSizes:
+    """The reference's rows and columns as values at the trial sizes (grading)."""
+
+    def __init__(self, expected: list[np.ndarray]):
+        self.expected = expected
+
+    def same(self, side: int, values: np.ndarray) -> bool:
+        return bool(np.allclose(values, self.expected[side]))
+
+
+class HashedSizes:
+    """The reference's rows and columns known only by salted hashes of their values (self-check)."""
+
+    def __init__(self, salt: bytes, hashes: list[bytes]):
+        self.salt, self.hashes = salt, hashes
+
+    def same(self, side: int, values: np.ndarray) -> bool:
+        return grid.digest(self.salt, _SIDES[side], grid.exact_text(values)) == self.hashes[side]
 
 
 class ShapeQuestion(QuestionBase, kw_only=True):
@@ -99,8 +123,7 @@ class ShapeKind(WrittenKind):
         known = names + borrowed
         self.ns = Namespace(symbols={n: Symbol(n) for n in known}, dims=frozenset(known))
         rng = generator(rubric.seed, question.id, "dims")
-        # Distinct primes make n*m, n+m and m*n collide only when they are really equal.
-        primes = np.array([2.0, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53])
+        primes = PRIMES
         self.env = {n: rng.choice(primes, size=TRIALS) for n in names}
         # Sizes the prompt names but the answer does not use differ from every other size at
         # every trial, so `n x 1` never equals `m x 1` by chance.
@@ -115,6 +138,7 @@ class ShapeKind(WrittenKind):
                 self.expected.append(self.size_values(str(dim)))
             except AnswerError as err:
                 raise QuestionError(("answer", index), err.message) from None
+        self.key: PlainSizes | HashedSizes = PlainSizes(self.expected)
         # The example in messages about the notation must not be the answer itself (n x 1).
         is_3x2 = all(np.allclose(e, v) for e, v in zip(self.expected, (3, 2)))
         rows, cols = (2, 3) if is_3x2 else (3, 2)
@@ -140,11 +164,11 @@ class ShapeKind(WrittenKind):
             names.update(d for d in (getattr(spec, "shape", None) or ()) if isinstance(d, str))
         return names
 
-    def size_values(self, text: str) -> np.ndarray:
+    def size_values(self, text: str, env: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
         expression = read(text, self.ns)
         if not expression.is_scalar:
             raise AnswerError(f"`{text}` is not a size")
-        return evaluate(expression.tree, self.ns, self.env, {}, TRIALS)
+        return evaluate(expression.tree, self.ns, self.env if env is None else env, {}, TRIALS)
 
     def check(self, answer: Any) -> Outcome:
         if isinstance(answer, list):
@@ -164,17 +188,48 @@ class ShapeKind(WrittenKind):
             values = [self.size_values(part) for part in parts]
         except AnswerError as err:
             return self._unreadable(parts, err)
-        same = [np.allclose(v, e) for v, e in zip(values, self.expected)]
+        same = [self.key.same(side, v) for side, v in enumerate(values)]
         signature = np.concatenate(values)
         if all(same):
             return Outcome.correct(signature=signature)
-        if np.allclose(values[0], self.expected[1]) and np.allclose(values[1], self.expected[0]):
+        if self.key.same(0, values[1]) and self.key.same(1, values[0]):
             return Outcome.incorrect("rows and columns are swapped: that is the shape of the "
                                      "transpose (the other layout)", signature)
         wrong = "the number of rows" if not same[0] else "the number of columns"
         if not same[0] and not same[1]:
             wrong = "both sizes"
         return Outcome.incorrect(f"{wrong} is not right", signature)
+
+    # -- self-check bundles ----------------------------------------------------------------------
+    def self_check(self, mode: str = "full") -> SelfCheckData:
+        """The size names the question knows, trial sizes for them, and salted hashes of the
+        reference's rows and columns at those sizes."""
+        names = sorted(self.ns.symbols)
+        env = self.env
+        if len(names) <= len(PRIMES):
+            # Every name gets its own prime at every trial (grading lets the answer's names share
+            # one), so the bundle's sizes do not tell the answer's names from the others.
+            rng = generator(self.rubric.seed, self.question.id, "dims", "self-check")
+            draws = np.array([rng.choice(PRIMES, size=len(names), replace=False) for _ in range(TRIALS)])
+            env = {name: draws[:, i] for i, name in enumerate(names)}
+        salt = grid.question_salt(self.rubric.seed, self.question.id)
+        hashes = [grid.digest(salt, side, grid.exact_text(self.size_values(str(dim), env)))
+                  for side, dim in zip(_SIDES, self.question.answer)]
+        data = {"names": names, "env": {name: env[name] for name in names}, "salt": salt,
+                "hashes": hashes, "example": [self.example, self.example_tuple]}
+        return SelfCheckData(data, f"salted hashes of the rows and columns; the size names it "
+                                   f"knows ({', '.join(names) or 'none'}): a student can try "
+                                   "every small shape")
+
+    @classmethod
+    def from_self_check(cls, question: QuestionBase, data: Mapping[str, Any]) -> "ShapeKind":
+        kind = cls._rebuilt(question)
+        names = list(data["names"])
+        kind.ns = Namespace(symbols={n: Symbol(n) for n in names}, dims=frozenset(names))
+        kind.env = dict(data["env"])
+        kind.key = HashedSizes(data["salt"], list(data["hashes"]))
+        kind.example, kind.example_tuple = data["example"]
+        return kind
 
     def _unreadable(self, parts: list[str], err: AnswerError) -> Outcome:
         """A shape that names sizes this question does not know is a wrong answer, not an

@@ -26,6 +26,9 @@ NAME = Annotated[str, Meta(pattern=NAME_PATTERN.pattern)]
 DEFAULT_SEED = 2022
 Dim = Union[int, str]
 Layout = Literal["denominator", "numerator"]
+#: What a self-check bundle does with a question: check it with feedback, say only right or not,
+#: or leave it out (docs/self-check.md).
+SelfCheckMode = Literal["full", "verdict", "off"]
 def default(factory: Any) -> Any:
     """A field default built fresh for every rubric (a dict, a list, a Tolerance...)."""
     return msgspec.field(default_factory=factory)
@@ -129,6 +132,7 @@ class QuestionBase(Strict, kw_only=True):
     kind: str
     points: Annotated[float, Meta(gt=0)]
     prompt: str = ""
+    self_check: SelfCheckMode = "full"
 
 
 class SymbolicQuestion(QuestionBase, kw_only=True):
@@ -271,6 +275,6 @@ class RubricHeader(Strict, kw_only=True):
 __all__ = [
     "DEFAULT_SEED", "Dim", "GivenFunction", "GivenValue", "GradescopeSettings", "ID_PATTERN",
     "LatePolicy", "LateStep", "Layout", "Mistake", "NAME", "NAME_PATTERN", "QuestionBase",
-    "RubricError", "RubricHeader", "SandboxSettings", "Strict", "SymbolSpec", "SymbolicQuestion",
-    "Tolerance", "Visibility", "at", "convert", "default", "set_field",
+    "RubricError", "RubricHeader", "SandboxSettings", "SelfCheckMode", "Strict", "SymbolSpec",
+    "SymbolicQuestion", "Tolerance", "Visibility", "at", "convert", "default", "set_field",
 ]

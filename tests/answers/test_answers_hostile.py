@@ -319,6 +319,9 @@ ALLOWED = {
     # session with rlimits, a scrubbed environment and an empty folder (docs/sandbox.md). It never
     # sees answer-language text.
     ("sandbox.py", 'exec(compile(content, path, "exec", dont_inherit=True), namespace)'),
+    # Self-check's child process runs the student's own .py files on the student's own machine
+    # where the sandbox is not used (docs/self-check.md); only float64 records come back.
+    ("selfcheck/child.py", 'exec(compile(data[offset:offset + size], path, "exec", dont_inherit=True), namespace)'),
 }
 
 

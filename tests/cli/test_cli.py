@@ -345,7 +345,7 @@ def test_real_process_grade_and_check(written_hw1_path, submissions_dir, graded,
 
     grader = shutil.which("grader")
     command = [grader] if grader else [sys.executable, "-m", "grader.cli"]
-    done = subprocess.run([*command, "check", str(written_hw1_path), "submissions/carol.yaml",
+    done = subprocess.run([*command, "check", str(written_hw1_path), "submissions/hw1/carol.yaml",
                            "--json"], capture_output=True, text=True, cwd=root, timeout=60)
     assert done.returncode == 1
     items = json.loads(done.stdout)

@@ -18,6 +18,16 @@ from lms_folders import example, notebook, put
 
 jsonschema = pytest.importorskip("jsonschema")
 
+
+def _wheel_name() -> str:
+    from grader.autograder.wheel import project
+
+    info = project()
+    return f"{info.name.replace('-', '_')}-{info.version}-py3-none-any.whl"
+
+
+WHEEL = _wheel_name()
+
 VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
 FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
 #: results.json as Gradescope documents it; ``score``, ``tests`` and each test's ``name``,
@@ -120,7 +130,7 @@ def test_the_zip_holds_what_gradescope_documents(package, tmp_path):
         setup = archive.read("setup.sh").decode()
     assert names[:2] == ["setup.sh", "run_autograder"], "both at the zip's root"
     assert "rubric/hw1.yaml" in names and "rubric/hw1_reference.py" in names
-    assert [n for n in names if n.startswith("wheels/")] == ["wheels/grader-0.1.0-py3-none-any.whl"]
+    assert [n for n in names if n.startswith("wheels/")] == [f"wheels/{WHEEL}"]
     assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
     assert "pip install --no-cache-dir \"$ROOT\"/source/wheels/*.whl" in setup
     assert "chmod -R go-rwx \"$ROOT/source\"" in setup
@@ -139,7 +149,7 @@ def test_setup_installs_grader_from_the_wheel_never_by_name(package, tmp_path):
     subprocess.run(["bash", root / "source" / "setup.sh"], env=env, check=True, capture_output=True)
     calls = log.read_text().splitlines()
     assert calls[0] == "-m pip --version"
-    assert calls[1] == f"-m pip install --no-cache-dir {root}/source/wheels/grader-0.1.0-py3-none-any.whl"
+    assert calls[1] == f"-m pip install --no-cache-dir {root}/source/wheels/{WHEEL}"
     assert stat.S_IMODE((root / "source").stat().st_mode) & 0o077 == 0
 
 

@@ -129,3 +129,63 @@ def test_the_reference_is_correct_and_signatures_are_reflexive(kind, tmp_path):
         signature = prepared.check(case.answer).signature
         if signature is not None:
             assert prepared.same_meaning(signature, signature), case.answer
+
+
+# -- self-check bundles ------------------------------------------------------------------------------
+def _through_a_bundle(tmp_path, kind: type[Kind]):
+    """The kind's example bundled, written, read back: (grading's prepared kind, the rebuilt one),
+    or None for a kind that says it cannot be exported."""
+    from grader.selfcheck.build import build, write
+    from grader.selfcheck.load import load_bundle
+
+    path, rubric, prepared = _prepared(tmp_path, _rubric_text(kind.example))
+    built = build(path)
+    write(built, tmp_path / "example.check")
+    bundle = load_bundle(tmp_path / "example.check")
+    qid = rubric.questions[0].id
+    if qid in bundle.unchecked:
+        return prepared, None, bundle.unchecked[qid]
+    return prepared, bundle.prepared[qid], ""
+
+
+def test_every_kind_goes_through_a_bundle_or_says_why_not(kind, tmp_path):
+    _, rebuilt, note = _through_a_bundle(tmp_path, kind)
+    if rebuilt is None:
+        assert kind.no_self_check, f"{kind.__name__} cannot be exported but does not say why: {note}"
+        assert kind.no_self_check in note
+    else:
+        assert rebuilt.runs_code == kind.runs_code
+
+
+def test_the_table_of_answers_through_a_bundle(kind, tmp_path):
+    """Checking through the bundle gives every case of the kind's table the same status and
+    fraction as checking with the rubric."""
+    direct, rebuilt, _ = _through_a_bundle(tmp_path, kind)
+    if rebuilt is None:
+        pytest.skip(f"{kind.__name__} cannot be self-checked")
+    for case in kind.cases:
+        want, got = direct.check(case.answer), rebuilt.check(case.answer)
+        assert (got.status, got.fraction) == (want.status, want.fraction), (case.answer, got, want)
+    reference = direct.reference_answer()
+    if reference is not None:
+        assert rebuilt.check(reference).status == "correct", reference
+
+
+def test_code_kinds_judge_the_bundles_own_calls(kind, tmp_path):
+    """A code kind rebuilt from a bundle judges results at the bundle's calls as grading judges
+    results at its own: the reference's outputs are right, others wrong, errors stay errors."""
+    from grader.selfcheck.runner import CallOutcome
+
+    if not kind.runs_code:
+        pytest.skip("a written kind")
+    direct, rebuilt, _ = _through_a_bundle(tmp_path, kind)
+    if rebuilt is None:
+        pytest.skip(f"{kind.__name__} cannot be self-checked")
+    for judged in (direct, rebuilt):
+        expected = [call.expected for call in judged.prepared_calls]
+        assert judged.judge([CallOutcome("ok", e) for e in expected]).status == "correct"
+        assert judged.judge([CallOutcome("ok", e + 1.0) for e in expected]).status == "incorrect"
+        assert judged.judge([CallOutcome("error", None, "boom")] * len(expected)).status == "error"
+    # The bundle's calls are its own: none of grading's inputs is among them.
+    grading = {repr(call.args) for call in direct.prepared_calls}
+    assert not grading & {repr(call.args) for call in rebuilt.prepared_calls}

@@ -241,7 +241,7 @@ def test_reference_problems_are_rubric_errors(tmp_path):
 def test_hw1_programming_part_accepts_the_example_solution():
     repo = Path(__file__).resolve().parents[2]
     rubric = load_rubric(repo / "rubrics" / "hw1.yaml")
-    verdicts = grade(rubric, [s for s in find_submissions(repo / "submissions") if s.student == "alice"])
+    verdicts = grade(rubric, [s for s in find_submissions(repo / "submissions" / "hw1") if s.student == "alice"])
     coded = [v for v in verdicts if v.question.startswith("p")]
     assert len(coded) == 7 and all(v.status == "correct" for v in coded), coded
 
@@ -306,10 +306,45 @@ def test_code_refused_when_read_is_invalid_and_never_run(tmp_path, hw1_path):
 
     folder = tmp_path / "class"
     (folder / "mallory").mkdir(parents=True)
-    (folder / "alice.py").write_text((hw1_path.parents[1] / "submissions" / "alice.py").read_text())
+    (folder / "alice.py").write_text((hw1_path.parents[1] / "submissions" / "hw1" / "alice.py").read_text())
     os.symlink(folder / "alice.py", folder / "mallory" / "grads.py")
     rubric, prepared = load(hw1_path)
     rows = [v for v in grade(rubric, find_submissions(folder), prepared)
             if v.student == "mallory" and prepared[v.question].runs_code]
     assert rows and {v.status for v in rows} == {"invalid"}
     assert all("symbolic link" in v.feedback for v in rows)
+
+
+def test_a_wrong_call_shows_its_inputs_and_what_came_back_not_the_expected(tmp_path):
+    """Feedback a student can act on: the inputs of the failing call (values when small), what
+    their function returned, and the expected value only when the rubric allows it."""
+    from grader.pipeline import grade, load
+    from grader.submissions import find_submissions
+
+    rubric_text = """
+title: t
+questions:
+  - id: p.double
+    kind: function
+    points: 1
+    args:
+      x: {shape: [n], domain: [1, 2]}
+    dims: {n: [2, 3]}
+    answer: "2 x"
+"""
+    for show in (False, True):
+        folder = tmp_path / f"class{show}"
+        folder.mkdir()
+        (folder / "s.py").write_text("def double(x):\n    return 3 * x\n")
+        path = tmp_path / f"r{show}.yaml"
+        path.write_text(rubric_text + ("    show_expected: true\n" if show else ""))
+        rubric, prepared = load(path)
+        (verdict,) = grade(rubric, find_submissions(folder), prepared)
+        call = prepared["p.double"].prepared_calls[0]
+        shown = "[" + ", ".join(f"{v:.4g}" for v in call.args[0]) + "]"
+        assert verdict.status == "incorrect"
+        assert f"x = {shown}" in verdict.feedback
+        returned = "[" + ", ".join(f"{v:.4g}" for v in 3 * call.args[0]) + "]"
+        assert f"your function returned {returned}" in verdict.feedback
+        expected = "[" + ", ".join(f"{v:.4g}" for v in 2 * call.args[0]) + "]"
+        assert (f"expected {expected}" in verdict.feedback) == show
