@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "submissions"
+EXAMPLES = ROOT / "submissions" / "hw1"
 
 
 def example(name: str) -> bytes:

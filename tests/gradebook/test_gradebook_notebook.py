@@ -10,8 +10,8 @@ import pytest
 import yaml
 from gradebook_course import HW1, ROOT, rows, run
 
-ALICE = yaml.safe_load((ROOT / "submissions" / "alice.yaml").read_text(encoding="utf-8"))["answers"]
-ALICE_CODE = (ROOT / "submissions" / "alice.py").read_text(encoding="utf-8")
+ALICE = yaml.safe_load((ROOT / "submissions" / "hw1" / "alice.yaml").read_text(encoding="utf-8"))["answers"]
+ALICE_CODE = (ROOT / "submissions" / "hw1" / "alice.py").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
