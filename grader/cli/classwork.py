@@ -66,16 +66,15 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
     from .gradebook import remember_outdir
 
     remember_outdir(rubric, outdir)  # `grader override` takes its students from here
-    if result.layout != "plain":  # a plain folder is what a class folder is unless said otherwise
-        how = "detected; choose with --layout" if result.detected else "--layout"
-        click.echo(f"{submissions}: read as {describe_layout(result.layout)} ({how})", err=True)
     if result.meta.overrides:
         click.echo(f"{len(result.meta.overrides)} score(s) set by hand, from {result.meta.overrides_file}",
                    err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    how = "detected; choose with --layout" if result.detected else "--layout"
     render.class_summary(report.summary_table(result.table, result.meta),
-                         report.lowest_questions(result.table, result.meta), result.count, outdir)
+                         report.lowest_questions(result.table, result.meta), result.count, outdir,
+                         f"read as {describe_layout(result.layout)}, {how}")
 
 
 @main.command()

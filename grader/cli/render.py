@@ -46,9 +46,10 @@ def table(title: str, header: list[str], rows: list[list[str]], right: Iterable[
     Console(highlight=False).print(shown)
 
 
-def class_summary(summary, lowest, count: int, outdir: str) -> None:
-    """What ``grader grade`` prints: per-question means, then the lowest-scoring questions."""
-    title = f"{count} submissions graded → {outdir}"
+def class_summary(summary, lowest, count: int, outdir: str, source: str = "") -> None:
+    """What ``grader grade`` prints: per-question means, then the lowest-scoring questions;
+    ``source`` says how the class folder was read (``a Canvas download, detected``)."""
+    title = f"{count} submissions graded → {outdir}" + (f" ({source})" if source else "")
     rows = [[str(r.question), f"{r.mean:.2f}", f"{r.max_score:g}", f"{r.correct:.0%}"]
             for r in summary.itertuples(index=False)]
     worst_title = "Lowest-scoring questions and their most common wrong answer"

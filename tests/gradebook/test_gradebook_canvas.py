@@ -26,7 +26,7 @@ def graded(canvas, tmp_path_factory) -> tuple[Path, object]:
 def test_a_canvas_download_graded_in_one_command(graded):
     out, result = graded
     assert result.exit_code == 0, result.output
-    assert "read as a Canvas download (detected; choose with --layout)" in result.stderr
+    assert result.stdout.splitlines()[0].endswith("(read as a Canvas download, detected; choose with --layout)")
     grades = {r["student"]: r for r in rows(out / "grades.csv")}
     assert list(grades) == ["12345", "23456", "34567", "anon_Qx9Zp"]
     # One student, code and answers together (the issue: two students, 68 and 28 points).
@@ -65,7 +65,7 @@ def test_with_a_canvas_roster_its_ids_are_the_students_everywhere(canvas, tmp_pa
     out = tmp_path / "out"
     result = run("grade", HW1, canvas, "-o", out, "--roster", roster, "--layout", "canvas")
     assert result.exit_code == 0, result.output
-    assert "read as a Canvas download (--layout)" in result.stderr
+    assert "(read as a Canvas download, --layout)" in result.stdout
     assert "3 submission(s) found on the roster under another id (3 by the id read = roster id)" in result.stderr
     grades = {r["student"]: r for r in rows(out / "grades.csv")}
     assert sorted(grades) == ["aabsent", "anon_Qx9Zp", "blee", "jdoe", "jsmith"]

@@ -18,7 +18,9 @@ def test_the_summary_fits_80_columns(tmp_path):
         put(tmp_path / "class" / f"{name}.yaml", f"answers:\n  q1.sigmoid: '{long_wrong}'\n")
     result = run("grade", rubric, tmp_path / "class", "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()[1:]  # (the title names OUTDIR, whatever its length)
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("(read as a plain folder, detected; choose with --layout)")
+    lines = lines[1:]  # (the title names OUTDIR, whatever its length)
     assert all(len(line) <= 80 for line in lines), max(lines, key=len)
     row = next(line for line in lines if line.startswith("q1.sigmoid") and "…" in line)
     assert row.split()[4] == "3", "how many gave it"
