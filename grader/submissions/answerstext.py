@@ -85,14 +85,19 @@ def _by_headings(lines: list[str], headings: list[tuple[int, int, str]], level: 
     sections = [(i, key) for i, lvl, key in headings if lvl == level]
     if not all(looks_like_id(key) for _, key in sections):
         return None
+    # A section ends at the next heading of its level or above (deeper ones are its text):
+    # found for every heading in one backward pass.
+    ends: dict[int, int] = {}
+    following = len(lines)
+    for i, lvl, _ in reversed(headings):
+        ends[i] = following
+        if lvl <= level:
+            following = i
     answers: dict[str, str | list[str] | None] = {}
-    notes: list[str] = []
-    for index, (start, key) in enumerate(sections):
-        # A section ends at the next heading of its level or above (deeper ones are its text).
-        end = next((i for i, lvl, _ in headings if i > start and lvl <= level), len(lines))
-        body = answer_body(lines[start + 1:end])
-        _put(answers, notes, key, body, name)
-    return TextAnswers(answers, tuple(notes))
+    repeated: list[str] = []
+    for start, key in sections:
+        _put(answers, repeated, key, answer_body(lines[start + 1:ends[start]]))
+    return _done(answers, repeated, name)
 
 
 def _by_lines(lines: list[str], fenced: set[int], name: str, known) -> TextAnswers | None:
@@ -113,17 +118,44 @@ def _by_lines(lines: list[str], fenced: set[int], name: str, known) -> TextAnswe
     if not any(known(key) for key, _ in entries):
         return None
     answers: dict[str, str | list[str] | None] = {}
-    notes: list[str] = []
+    repeated: list[str] = []
     for key, parts in entries:
-        _put(answers, notes, key, answer_body(parts), name)
-    return TextAnswers(answers, tuple(notes))
+        _put(answers, repeated, key, answer_body(parts))
+    return _done(answers, repeated, name)
 
 
-def _put(answers: dict, notes: list[str], key: str, value, name: str) -> None:
+def _put(answers: dict, repeated: list[str], key: str, value) -> None:
     if key in answers:
-        notes.append(f"{name}: `{key}` is answered more than once; the first is graded")
+        repeated.append(key)
         return
     answers[key] = value
+
+
+def _done(answers: dict, repeated: list[str], name: str) -> TextAnswers:
+    """The answers, bounded as YAML answers are, with one note for every repeated id."""
+    answers = bound_answers(answers)
+    if not repeated:
+        return TextAnswers(answers)
+    shown = ", ".join(f"`{key}`" for key in dict.fromkeys(repeated[:5]))
+    more = f" and {len(set(repeated)) - 5} more" if len(set(repeated)) > 5 else ""
+    what = "is" if len(set(repeated)) == 1 else "are"
+    return TextAnswers(answers, (f"{name}: {shown}{more} {what} answered more than once; the first "
+                                 "is graded",))
+
+
+def bound_answers(answers: dict) -> dict:
+    """At most ``MAX_ENTRIES`` answers and list entries in all, each list at most ``MAX_LIST``
+    long (as for YAML answers): a file of a million headings costs its student, not the batch."""
+    from grader.submissions.yamlfile import MAX_ENTRIES, MAX_LIST
+
+    out: dict = {}
+    budget = MAX_ENTRIES
+    for key, value in answers.items():
+        budget -= 1 + (len(value) if isinstance(value, list) else 0)
+        if budget < 0:
+            break
+        out[key] = value[:MAX_LIST] if isinstance(value, list) else value
+    return out
 
 
 def answer_body(lines: list[str]) -> str | list[str] | None:
@@ -146,4 +178,4 @@ def answer_body(lines: list[str]) -> str | list[str] | None:
     return "\n".join(line.rstrip() for line in lines).strip() or None
 
 
-__all__ = ["TextAnswers", "answer_body", "looks_like_id", "read_answers_text"]
+__all__ = ["TextAnswers", "answer_body", "bound_answers", "looks_like_id", "read_answers_text"]

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -141,10 +142,10 @@ def _canvas_groups(names: list[tuple[str, str]], notes: list[str]) -> list[Group
         originals = [original_name(p.as_name) for p in group.parts]
         if len(set(originals)) == len(originals):
             group.parts = [Part(p.entry, p.kind, o) for p, o in zip(group.parts, originals)]
-        names = [p.as_name for p in group.parts]
+        names = Counter(p.as_name for p in group.parts)
         # Two files under one name (two uploads both called grads.py): their Canvas names, which
         # differ, rather than one hiding the other.
-        group.parts = [p if names.count(p.as_name) == 1 else Part(p.entry, p.kind, p.entry)
+        group.parts = [p if names[p.as_name] == 1 else Part(p.entry, p.kind, p.entry)
                        for p in group.parts]
     return list(groups.values()) + _strays(strays, "Canvas", notes)
 

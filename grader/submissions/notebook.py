@@ -21,7 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.submissions.answerstext import answer_body, looks_like_id
+from grader.submissions.answerstext import answer_body, bound_answers, looks_like_id
 
 #: Most bytes one notebook file may have (outputs and images included; they are dropped).
 MAX_NOTEBOOK_BYTES = 64 << 20
@@ -60,6 +60,7 @@ def read_notebook(raw: bytes, name: str, question_ids: Collection[str] | None = 
     code_parts: list[str] = []
     removed: list[str] = []
     left_out: list[str] = []
+    repeated: list[str] = []
     text_bytes = 0
     for number, cell in enumerate(cells, 1):
         kind, source, tags = cell
@@ -78,9 +79,13 @@ def read_notebook(raw: bytes, name: str, question_ids: Collection[str] | None = 
         key, value = found
         text_bytes += len(source.encode("utf-8"))
         if key in answers:
-            notes.append(f"{name}: `{key}` is answered in more than one cell; the first is graded")
+            repeated.append(key)
             continue
         answers[key] = value
+    if repeated:
+        shown = ", ".join(f"`{key}`" for key in dict.fromkeys(repeated[:5]))
+        notes.append(f"{name}: {shown} answered in more than one cell; the first is graded")
+    answers = bound_answers(answers)
     if text_bytes > max_text_bytes:
         return NotebookReading(problem=f"{name}: the answer cells hold {text_bytes:,} bytes of "
                                        f"text; at most {max_text_bytes:,}")

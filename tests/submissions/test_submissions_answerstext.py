@@ -116,3 +116,19 @@ def test_a_markdown_answers_file_avoids_the_yaml_escape_trap(tmp_path):
     put(tmp_path / "ann" / "answers.md", "## q2.quadratic\n\\mathrm{diag}(f) x\n")
     (sub,) = find_submissions(tmp_path)
     assert sub.answers == {"q2.quadratic": "\\mathrm{diag}(f) x"}
+
+
+@pytest.mark.parametrize("unit", ["## q1.sigmoid\nx\n", "## a{}\nx\n", "q{}: x\n", "- x\n"])
+def test_a_megabyte_of_answers_is_read_quickly_and_bounded(unit):
+    import time
+
+    from grader.submissions.yamlfile import MAX_ENTRIES, MAX_LIST
+
+    body = "".join(unit.format(i) for i in range(60_000)) if "{}" in unit else unit * 60_000
+    text = ("## q4.iterates\n" + body) if unit == "- x\n" else body
+    started = time.perf_counter()
+    read = read_answers_text(text, "answers.md", None)
+    assert time.perf_counter() - started < 5
+    assert len(read.answers) <= MAX_ENTRIES
+    assert all(len(v) <= MAX_LIST for v in read.answers.values() if isinstance(v, list))
+    assert len(read.notes) <= 1
