@@ -68,7 +68,7 @@ def detect_layout(names: list[tuple[str, str]]) -> str:
     if not names:
         return "plain"
     moodle = sum(bool(_MOODLE.match(n)) for n, _ in names)
-    canvas = sum(bool(_canvas(n)) for n, k in names if k != "folder")
+    canvas = sum(bool(_canvas(n)) for n, _ in names)
     if moodle * 2 > len(names):
         return "moodle"
     if canvas * 2 > len(names):
@@ -126,7 +126,8 @@ def _canvas_groups(names: list[tuple[str, str]], notes: list[str]) -> list[Group
     groups: dict[str, Group] = {}
     strays: list[tuple[str, str]] = []
     for name, kind in names:
-        info = _canvas(name) if kind != "folder" else None
+        # A folder with a Canvas name is a student's upload unzipped in place (hw1.zip).
+        info = _canvas(name)
         if info is None:
             strays.append((name, kind))
             continue

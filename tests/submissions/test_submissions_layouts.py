@@ -241,3 +241,13 @@ def test_derived_code_is_staged_for_the_sandbox_and_removed_after(tmp_path):
         assert oct(staged.code[0].stat().st_mode & 0o777) == "0o600"
         folder = staged.code[0].parent
     assert not folder.exists(), "the staged copies go with their owner"
+
+
+def test_a_canvas_upload_unzipped_in_place_belongs_to_its_student(tmp_path):
+    put(tmp_path / "smithjohn_12345_67890_hw1.yaml", "answers:\n  q1: x\n")
+    put(tmp_path / "smithjohn_12345_67891_code" / "grads.py", "A = 1\n")
+    put(tmp_path / "doejane_23456_70001_answers.yaml", "answers:\n  q1: y\n")
+    (smith, jane) = find_submissions(tmp_path)
+    assert smith.student == "12345" and smith.answers == {"q1": "x"}
+    assert smith.code_files == (("grads.py", b"A = 1\n"),)
+    assert jane.student == "23456"
