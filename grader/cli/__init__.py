@@ -2,7 +2,8 @@
 
 Each family of commands is a module of this package (``classwork``: grade and check;
 ``authoring``: validate; ``outputs``: report, export, diff; ``gradebook``: override;
-``handouts``: notebook, gradescope; ``selfcheck``: bundle) that adds its commands to ``main``.
+``handouts``: notebook, gradescope; ``selfcheck``: bundle; ``versions``: per-student versions)
+that adds its commands to ``main``.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def main() -> None:
 
 
 # The command modules register themselves on `main` when imported.
-from . import authoring, classwork, gradebook, handouts, outputs, selfcheck  # noqa: E402,F401
+from . import authoring, classwork, gradebook, handouts, outputs, selfcheck, versions  # noqa: E402,F401
 
 _signals: list[int] = []
 

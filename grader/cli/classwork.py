@@ -82,7 +82,10 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
 @click.argument("submission", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list (the fields of details.csv).")
 @click.option("--seed", type=int, default=None, help="Override the rubric's seed.")
-def check(rubric: str, submission: str, as_json: bool, seed: int | None) -> None:
+@click.option("--student", default=None,
+              help="Your student id: with a rubric that gives each student their own numbers, "
+                   "the answers are checked against your version.")
+def check(rubric: str, submission: str, as_json: bool, seed: int | None, student: str | None) -> None:
     """Check one SUBMISSION (a .yaml or .py file, or a student's folder) before handing it in.
 
     RUBRIC is the rubric, or a self-check bundle from `grader bundle` (e.g. hw1.check), which
@@ -97,12 +100,20 @@ def check(rubric: str, submission: str, as_json: bool, seed: int | None) -> None
             fail("--seed applies to a rubric; a bundle has its own test points")
         from .selfcheck import check_bundle
 
-        check_bundle(rubric, submission, as_json)
+        check_bundle(rubric, submission, as_json, student)
         return
-    from ..pipeline import check_submission
+    from ..pipeline import check_submission, grade as grade_core
 
     try:
-        loaded, verdicts = check_submission(rubric, submission, seed)
+        if student is None:
+            loaded, verdicts = check_submission(rubric, submission, seed)
+            if loaded.versions is not None:  # checked against a stand-in version: not theirs
+                raise UnusableInput("this assignment gives every student their own numbers: "
+                                    "say whose submission this is with --student ID")
+        else:
+            from ..versions.checking import check_student
+
+            loaded, verdicts = check_student(rubric, submission, student, grade_core, seed)
     except RubricError as err:
         fail(err.problems)
     except UnusableInput as err:

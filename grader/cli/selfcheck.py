@@ -15,21 +15,35 @@ from ..errors import RubricError, UnusableInput
 
 @main.command()
 @click.argument("rubric", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The bundle file to write, e.g. hw1.check (publish it with the assignment).")
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="The bundle file to write, e.g. hw1.check (publish it with the assignment); "
+                   "with --roster, a folder for one <student>.check each.")
 @click.option("--seed", type=int, default=None,
               help="The grading seed, when you grade with --seed (default: the rubric's).")
-def bundle(rubric: str, output: str, seed: int | None) -> None:
+@click.option("--student", default=None,
+              help="For a rubric with versions: the student whose version the bundle checks.")
+@click.option("--roster", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="For a rubric with versions: one bundle per student of this roster, "
+                   "written to the folder OUTPUT.")
+def bundle(rubric: str, output: str, seed: int | None, student: str | None,
+           roster: str | None) -> None:
     """Write a self-check bundle of RUBRIC: what checking needs, and never the answer key.
 
-    The rubric must pass `grader validate`. Prints what each question reveals.
+    The rubric must pass `grader validate`. Prints what each question reveals. A rubric that
+    gives each student their own numbers needs --student (one bundle, of that student's version
+    only) or --roster (one bundle per student).
     """
     from ..selfcheck.build import build, write
 
+    if roster is not None:
+        if student is not None:
+            fail("give --student or --roster, not both", 2)
+        _bundles_of_roster(rubric, roster, output, seed)
+        return
     if Path(output).resolve() == Path(rubric).resolve():
         fail(f"{output}: that is the rubric itself; write the bundle to another file", 2)
     try:
-        built = build(rubric, seed)
+        built = build(rubric, seed, student=student)
     except RubricError as err:
         fail(err.problems, 1)
     try:
@@ -44,7 +58,40 @@ def bundle(rubric: str, output: str, seed: int | None) -> None:
         click.echo(f"  {question.id} ({question.kind}{mode}): {question.reveals}")
 
 
-def check_bundle(path: str, submission: str, as_json: bool) -> None:
+def _bundles_of_roster(rubric: str, roster: str, outdir: str, seed: int | None) -> None:
+    """``grader bundle RUBRIC --roster R -o DIR``: DIR/<student>.check for every student."""
+    from ..reports import read_roster
+    from ..selfcheck.build import build_each, write
+    from ..versions.handout import check_file_name
+
+    try:
+        frame, warnings = read_roster(Path(roster))
+        students = [str(s) for s in frame["student"]]
+        for student in students:
+            check_file_name(student)
+    except ValueError as err:
+        fail(f"roster: {err}", 2)
+    except UnusableInput as err:
+        fail(str(err), 2)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    folder = Path(outdir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        fail(f"{outdir}: cannot create: {err.strerror or err}", 2)
+    try:
+        for student, built in build_each(rubric, students, seed):
+            try:
+                write(built, folder / f"{student}.check")
+            except OSError as err:
+                fail(f"{folder / student}.check: cannot write: {err.strerror or err}", 2)
+    except RubricError as err:
+        fail(err.problems, 1)
+    click.echo(f"{outdir}: {len(students)} self-check bundles, one per student")
+
+
+def check_bundle(path: str, submission: str, as_json: bool, student: str | None = None) -> None:
     """``grader check BUNDLE SUBMISSION``: the same lines as with the rubric, the questions the
     bundle does not check listed as such, and a reminder that this is a self-check."""
     from ..selfcheck.check import check_path
@@ -55,6 +102,9 @@ def check_bundle(path: str, submission: str, as_json: bool) -> None:
 
     try:
         loaded = load_bundle(path)
+        if student is not None and loaded.student and student != loaded.student:
+            raise UnusableInput(f"{path} checks the version of student {loaded.student!r}, "
+                                f"not {student!r}: use your own bundle")
         result = check_path(loaded, submission)
     except BundleError as err:
         fail(str(err))
@@ -69,7 +119,8 @@ def check_bundle(path: str, submission: str, as_json: bool) -> None:
                 for row in result.rows]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        click.echo(f"self-check against {path} ({loaded.title})")
+        whose = f", the version of {loaded.student}" if loaded.student else ""
+        click.echo(f"self-check against {path} ({loaded.title}{whose})")
         for line in result.lines():
             click.echo(line)
     sys.exit(0 if result.all_correct else 1)

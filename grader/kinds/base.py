@@ -30,6 +30,8 @@ Hooks the coming features build on, declared here so that every kind answers the
   grading. A kind that cannot be exported says why in ``no_self_check``; its questions are listed
   as "not checked before the deadline".
 - ``params``: the values drawn for one student's version; a kind prepares once per distinct set.
+- ``reference_signature``: the signature of a correct answer, which ``grader.versions`` hashes on
+  the tolerance grid to find answers that are right for another student's version.
 - variants of a kind (a descent ``method``) are fields of its schema, chosen in ``__init__``.
 """
 
@@ -44,7 +46,7 @@ import numpy as np
 from ..errors import AnswerError, QuestionError
 from ..rubric import QuestionBase, Rubric
 from ..tolerance import Tolerance, within
-from ..verdict import MISSING, Outcome
+from ..verdict import CORRECT, MISSING, Outcome
 
 __all__ = ["Case", "CodeKind", "Kind", "Outcome", "Problem", "SelfCheckData", "WrittenKind",
            "signatures_agree", "wrong_type"]
@@ -171,6 +173,15 @@ class WrittenKind(Kind):
         """How close two answers' array signatures must be to count as one meaning."""
         tolerance = getattr(self.question, "tolerance", None)
         return tolerance if isinstance(tolerance, Tolerance) else Tolerance()
+
+    def reference_signature(self) -> Any:
+        """The ``Outcome.signature`` a correct answer has (None when unknown): versions hash it
+        to find answers that are right for another student's version."""
+        answer = self.reference_answer()
+        if answer is None:
+            return None
+        outcome = self.check(answer)
+        return outcome.signature if outcome.status == CORRECT else None
 
     def same_meaning(self, a: Any, b: Any) -> bool:
         """Whether two answers' signatures agree, for grouping wrong answers (``b`` is the

@@ -126,6 +126,9 @@ class ExpressionKind(WrittenKind):
         # the same entries (x^T A and A^T x) are not grouped as one answer.
         return np.concatenate([np.r_[_rows_cols(v), v.reshape(-1)] for v in values])
 
+    def reference_signature(self) -> np.ndarray:
+        return self.signature(self.values)
+
     # -- checking ------------------------------------------------------------------------------
     def check(self, answer: Any) -> Outcome:
         if isinstance(answer, (list, dict)):

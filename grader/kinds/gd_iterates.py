@@ -196,6 +196,9 @@ class IteratesKind(WrittenKind):
             return Outcome.correct(feedback, signature)
         return Outcome.partial(fraction, feedback, signature)
 
+    def reference_signature(self) -> np.ndarray:
+        return _signature(list(self.truth))
+
     def looks_like_start_included(self, values: list[np.ndarray | None]) -> bool:
         steps = self.question.steps
         if len(values) != steps + 1 or values[0] is None:

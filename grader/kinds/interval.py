@@ -108,6 +108,9 @@ class IntervalKind(WrittenKind):
                                    signature)
         return Outcome.incorrect(self.witness_message(student), signature)
 
+    def reference_signature(self) -> np.ndarray:
+        return _signature(self.reference)
+
     # -- comparison ----------------------------------------------------------------------------
     def close(self, a: float, b: float) -> bool:
         if math.isinf(a) or math.isinf(b):

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import msgspec
 import yaml
 
 from ..errors import RubricError
+from . import substitute
+from .draw import DrawError, Draws, NoVersion, VersionsSpec, describe_values, shown_values
 from .messages import describe, field_path, line_of
 from .schema import GradescopeSettings, LatePolicy, QuestionBase, RubricHeader, SandboxSettings, set_field
 from .yamlload import RubricYAMLError, load_with_lines
@@ -33,6 +35,11 @@ class Rubric:
     late: LatePolicy | None = None
     #: What ``grader gradescope`` packages (result visibility).
     gradescope: GradescopeSettings = field(default_factory=GradescopeSettings)
+    #: A version per student (``versions`` in the file): the draws, and each question's YAML,
+    #: from which ``grader.versions`` makes a student's question. ``questions`` then hold the
+    #: questions of one stand-in version, ``versions.template()``.
+    versions: Draws | None = field(default=None, repr=False, compare=False)
+    raw_questions: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     def where(self, question_id: str, *fields: str | int) -> str:
         """``file:line: questions[i].field`` for a problem found in a question's content."""
@@ -95,6 +102,7 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
         problems.append(describe(err, (), lines, shown))
     if problems:
         raise RubricError(problems)
+    draws, template = _versions(header, lines, shown)
 
     questions: list[QuestionBase] = []
     seen: dict[str, int] = {}
@@ -110,10 +118,20 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
             problems.append(f"{shown}:{line_of(lines, where + ('kind',))}: questions[{index}].kind: "
                             f"{message} (known kinds: {known})")
             continue
+        drawn = draws is not None and bool(substitute.mentions(raw, set(draws.names)))
+        if draws is not None:
+            version_problems = _version_problems(raw, draws, where, lines, shown, drawn)
+            if version_problems:
+                problems += version_problems
+                continue
         try:
-            question = msgspec.convert(raw, kinds[kind], strict=False)
+            if drawn:
+                question = substitute.materialize(raw, shown_values(template), kinds[kind], None)
+            else:
+                question = msgspec.convert(raw, kinds[kind], strict=False)
         except msgspec.ValidationError as err:
-            problems.append(describe(err, where, lines, shown))
+            at_draw = f" (in the version {describe_values(template)})" if drawn else ""
+            problems.append(describe(err, where, lines, shown) + at_draw)
             continue
         if question.id in seen:
             problems.append(f"{shown}:{line_of(lines, where + ('id',))}: questions[{index}].id: "
@@ -128,7 +146,48 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
     return Rubric(title=header.title, seed=header.seed if seed is None else seed,
                   questions=tuple(questions), sandbox=header.sandbox, path=path,
                   description=header.description, lines=lines, due=header.due, late=header.late,
-                  gradescope=header.gradescope)
+                  gradescope=header.gradescope, versions=draws,
+                  raw_questions=tuple(header.questions) if draws is not None else ())
+
+
+def _versions(header: RubricHeader, lines: dict, shown: str) -> tuple[Draws | None, dict]:
+    """The compiled ``versions`` section and its stand-in draw; RubricError when unusable. The
+    default versions seed is the file's own ``seed`` (``--seed`` never changes a version)."""
+    if header.versions is None:
+        return None, {}
+    try:
+        spec = msgspec.convert(header.versions, VersionsSpec, strict=False)
+        draws = Draws.from_spec(spec, header.seed)
+        return draws, draws.template()
+    except msgspec.ValidationError as err:
+        raise RubricError([describe(err, ("versions",), lines, shown)]) from None
+    except DrawError as err:
+        path = ("versions", *err.path)
+        raise RubricError([f"{shown}:{line_of(lines, path)}: {field_path(path)}: {err.message}"]) from None
+    except NoVersion as err:
+        path = ("versions", "where")
+        raise RubricError([f"{shown}:{line_of(lines, path)}: {field_path(path)}: cannot be "
+                           f"satisfied: {err}"]) from None
+
+
+def _version_problems(raw: dict, draws: Draws, where: tuple, lines: dict, shown: str,
+                      drawn: bool) -> list[str]:
+    """A question's uses of drawn names that cannot work: ``{{name}}`` naming no parameter, and
+    (when it uses drawn names) a drawn name it also declares as its own."""
+    names = set(draws.names)
+    problems = []
+    known = ", ".join(draws.names)
+    for inner, name in substitute.undeclared(raw, names):
+        path = where + inner
+        problems.append(f"{shown}:{line_of(lines, path)}: {field_path(path)}: {{{{{name}}}}} is "
+                        f"not a drawn parameter (versions.draw has {known})")
+    if drawn:
+        for inner, name in substitute.declared(raw, names):
+            path = where + inner
+            problems.append(f"{shown}:{line_of(lines, path)}: {field_path(path)}: `{name}` is "
+                            "drawn (versions.draw) and also a name this question declares: "
+                            "rename one of them")
+    return problems
 
 
 def peek_question_ids(path: str | Path) -> frozenset[str] | None:

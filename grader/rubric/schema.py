@@ -264,6 +264,8 @@ class RubricHeader(Strict, kw_only=True):
     due: datetime | None = None
     late: LatePolicy | None = None
     gradescope: GradescopeSettings = default(GradescopeSettings)
+    #: A version per student (``draw.VersionsSpec``, converted by ``load`` with located errors).
+    versions: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.due is not None and self.due.tzinfo is None:

@@ -63,6 +63,8 @@ class Payload(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     questions: list[Entry]
     sandbox: dict[str, Any] = msgspec.field(default_factory=dict)
+    #: The student whose version the bundle checks ("" when the rubric has one version).
+    student: str = ""
 
 
 # -- arrays as extension objects -------------------------------------------------------------------

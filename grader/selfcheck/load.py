@@ -42,6 +42,8 @@ class Bundle:
     modes: dict[str, str]
     #: Question id → why it is not checked before the deadline.
     unchecked: dict[str, str]
+    #: The student whose version it checks ("" for an assignment with one version).
+    student: str = ""
 
     @property
     def checked_ids(self) -> list[str]:
@@ -77,7 +79,8 @@ def load_bundle(path: str | Path) -> Bundle:
         raise BundleError(f"{path} is damaged ({err})") from None
     rubric = Rubric(title=payload.title, seed=0, questions=tuple(questions), sandbox=sandbox,
                     path=path)
-    return Bundle(path, payload.title, payload.grader, rubric, prepared, modes, unchecked)
+    return Bundle(path, payload.title, payload.grader, rubric, prepared, modes, unchecked,
+                  payload.student)
 
 
 def _rebuilt(question: QuestionBase, entry: Entry, path: Path) -> tuple[Kind | None, str]:

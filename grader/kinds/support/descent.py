@@ -319,23 +319,25 @@ class Descent:
             return self._simulate_two_step(alphas, momentum)
 
     def _simulate(self, alphas: np.ndarray, steps: int) -> list[str]:
-        # On a quadratic loss one step is exactly w ← w − α (H w + g0); iterating that map for all
-        # step sizes at once is the simulation, at numpy speed.
+        # On a quadratic loss one step is exactly e ← (I − αH) e for the error e = w − w*; in H's
+        # eigenbasis each component is multiplied by 1 − αλ, so the error after k steps is known
+        # in closed form, for all step sizes at once (no loop of `steps` small numpy calls: this
+        # runs whenever an interval question is prepared, once per version of it).
         hessian, g0 = self.hessian()
         size = hessian.shape[0]
         minimiser = np.linalg.solve(hessian, -g0)
         start = minimiser + np.linspace(1.0, 2.0, size)  # off the minimiser in every direction
-        points = np.broadcast_to(start, (len(alphas), size)).copy()
-        previous = halfway = points
-        step = alphas[:, None]
-        for index in range(steps):
-            if index == steps // 2:
-                halfway = points
-            previous, points = points, points - step * (points @ hessian.T + g0)
+        eigenvalues, vectors = np.linalg.eigh(hessian)
+        e0 = vectors.T @ (start - minimiser)
+        factors = 1.0 - alphas[:, None] * eigenvalues[None, :]
+
+        def after(k: int) -> np.ndarray:
+            return factors ** k * e0
+
         error0 = np.linalg.norm(start - minimiser)
-        error = np.linalg.norm(points - minimiser, axis=1)
-        error_half = np.linalg.norm(halfway - minimiser, axis=1)
-        last_step = np.linalg.norm(points - previous, axis=1)
+        error = np.linalg.norm(after(steps), axis=1)
+        error_half = np.linalg.norm(after(steps // 2), axis=1)
+        last_step = np.linalg.norm(after(steps - 1) * (factors - 1.0), axis=1)
         result = []
         for i in range(len(alphas)):
             # Slow directions make the absolute error a poor judge; its trend over the second
