@@ -85,19 +85,28 @@ class ClassResult:
     meta: Any
     count: int
     warnings: list[str] = field(default_factory=list)
+    #: How the class folder was read (``plain``, ``canvas``, ...), and whether that was detected.
+    layout: str = "plain"
+    detected: bool = False
 
 
 def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Path, *,
                 jobs: int, seed: int | None = None, roster: str | Path | None = None,
-                progress: Callable[[Rubric, Mapping[str, Kind], list[Submission]], Any] | None = None
-                ) -> ClassResult:
+                progress: Callable[[Rubric, Mapping[str, Kind], list[Submission]], Any] | None = None,
+                layout: str = "auto", times: str | Path | None = None,
+                overrides: str | Path | None = None) -> ClassResult:
     """Grade every submission in ``directory`` and write OUTDIR; the steps of ``STEPS``.
 
-    ``progress(rubric, prepared, submissions)`` may return a context manager that yields a
-    ``Progress`` callable (the CLI's progress bar). Raises RubricError (unusable rubric) or
-    UnusableInput (no such folder, a bad roster, an OUTDIR that must not be replaced).
+    ``layout``: how the folder was made (``auto``, ``plain``, ``canvas``, ``moodle``,
+    ``gradescope``). ``roster``: its student ids replace the ids read, right after reading.
+    ``times``: a times.csv of submission times. ``overrides``: the instructor's overrides file
+    (applied when it exists). ``progress(rubric, prepared, submissions)`` may return a context
+    manager that yields a ``Progress`` callable (the CLI's progress bar). Raises RubricError
+    (unusable rubric) or UnusableInput (no such folder, a bad roster or times file, an OUTDIR
+    that must not be replaced).
     """
     from .reports.plots import Plotter
+    from .rubric import peek_question_ids
     from .submissions import scan_submissions_in_background
 
     with ExitStack() as background:
@@ -105,7 +114,7 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
         # read in other processes (on the other core) while this one prepares the rubric.
         plotter = Plotter()
         background.callback(plotter.close)
-        intake_ready = scan_submissions_in_background(directory)
+        intake_ready = scan_submissions_in_background(directory, layout, peek_question_ids(rubric_path))
 
         # load, prepare
         rubric, prepared = load(rubric_path, seed)
@@ -120,7 +129,7 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
         else:
             _import_reports()  # pandas, imported while the submissions are read
 
-        # read submissions
+        # read submissions, and put the roster's ids on them
         try:
             intake = intake_ready()
         except FileNotFoundError as err:
@@ -129,9 +138,15 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
         roster_frame, warnings = None, list(intake.notes)
         if roster:  # read before grading, so that a bad roster fails at once
             try:
-                roster_frame, warnings = _import_reports().read_roster(Path(roster))
+                roster_frame, more = _import_reports().read_roster(Path(roster))
             except ValueError as err:
                 raise UnusableInput(f"roster: {err}") from None
+            warnings += more
+            submissions, more = _identify(submissions, roster_frame)
+            warnings += more
+        facts, more = _facts(submissions, times)
+        warnings += more
+        submissions = _stage(submissions, background)
 
         # check written answers while the code runs (pandas imports meanwhile), judge the code
         bar = progress(rubric, prepared, submissions) if progress else None
@@ -140,23 +155,60 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
                               meanwhile=_import_reports, sandbox=sandbox)
         reports = _import_reports()
 
-        # tidy table
+        # tidy table: the roster's missing students, then the instructor's overrides
         meta = reports.ReportMeta(
             title=rubric.title,
-            questions=tuple(reports.QuestionInfo(q.id, float(q.points), q.kind)
+            questions=tuple(reports.QuestionInfo(q.id, float(q.points), q.kind, q.prompt)
                             for q in rubric.questions),
-            seed=rubric.seed, rubric=str(rubric_path))
+            seed=rubric.seed, rubric=str(rubric_path),
+            due=rubric.due.isoformat() if rubric.due is not None else "",
+            late=rubric.late.as_dict() if rubric.late is not None else None,
+            layout=intake.layout)
         table = reports.verdict_table(graded, meta)
         if roster_frame is not None:
             table, more = reports.apply_roster(table, meta, roster_frame)
             warnings += more
+        if overrides is not None and Path(overrides).is_file():
+            table, meta, more = reports.apply_overrides(table, meta, Path(overrides))
+            warnings += more
 
         # write outputs
         try:
-            reports.write_outdir(table, meta, Path(outdir), roster_frame, plotter)
+            warnings += reports.write_outdir(table, meta, Path(outdir), roster_frame, plotter,
+                                             reports.students_frame(facts))
         except reports.UnsafeOutputDirError as err:
             raise UnusableInput(str(err)) from None
-    return ClassResult(rubric, table, meta, len(submissions), warnings)
+    return ClassResult(rubric, table, meta, len(submissions), warnings, intake.layout, intake.detected)
+
+
+def _identify(submissions: list[Submission], roster_frame: Any) -> tuple[list[Submission], list[str]]:
+    """The roster's student id on every submission it can place (by id, login, email, LMS id)."""
+    from .reports import roster_matcher
+    from .submissions.identity import put_roster_ids
+
+    return put_roster_ids(submissions, roster_matcher(roster_frame))
+
+
+def _facts(submissions: list[Submission], times: str | Path | None) -> tuple[list[dict], list[str]]:
+    """students.csv's rows; submission times from ``times`` (a times.csv) when given."""
+    from .submissions.identity import student_facts
+
+    table, warnings = {}, []
+    if times:
+        try:
+            table, warnings = _import_reports().read_times(Path(times))
+        except (OSError, ValueError) as err:
+            raise UnusableInput(f"times: {err}") from None
+    facts, more = student_facts(submissions, table)
+    return facts, warnings + more
+
+
+def _stage(submissions: list[Submission], owner: ExitStack) -> list[Submission]:
+    """Derived code (a notebook's cells, a Canvas file under its own name) as files the sandbox
+    can be given, in a private folder ``owner`` removes."""
+    from .submissions.staging import stage_code
+
+    return stage_code(submissions, owner)
 
 
 def _import_reports():
@@ -173,14 +225,15 @@ def check_submission(rubric_path: str | Path, path: str | Path,
 
     rubric, prepared = load(rubric_path, seed)
     try:
-        submission = load_submission(path)
+        submission = load_submission(path, {q.id for q in rubric.questions})
     except FileNotFoundError as err:
         raise UnusableInput(str(err)) from None
     if submission.problem:
         # Nothing of the answers could be read (broken YAML, an empty file, a list): the student
         # fixes the file first; there is nothing to mark.
         raise UnusableInput(submission.problem)
-    return rubric, grade(rubric, [submission], prepared)
+    with ExitStack() as staged:  # a notebook's code cells, as a file the sandbox is given
+        return rubric, grade(rubric, _stage([submission], staged), prepared)
 
 
 # -- the grading core ----------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The ``grader`` command: arguments in, text or JSON out; no grading logic lives here.
 
 Each family of commands is a module of this package (``classwork``: grade and check;
-``authoring``: validate; ``outputs``: report, export, diff) that adds its commands to ``main``.
+``authoring``: validate; ``outputs``: report, export, diff; ``gradebook``: override;
+``handouts``: notebook, gradescope; ``selfcheck``: bundle; ``versions``: per-student versions)
+that adds its commands to ``main``.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def main() -> None:
 
 
 # The command modules register themselves on `main` when imported.
-from . import authoring, classwork, outputs, selfcheck, versions  # noqa: E402,F401
+from . import authoring, classwork, gradebook, handouts, outputs, selfcheck, versions  # noqa: E402,F401
 
 _signals: list[int] = []
 

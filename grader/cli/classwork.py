@@ -4,7 +4,9 @@ for a student before the deadline)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -32,25 +34,47 @@ def usable_cpus() -> int:
                    "the number of CPUs, since each worker spends part of its time waiting].")
 @click.option("--seed", type=int, default=None, help="Override the rubric's seed.")
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="CSV of students: those without a submission are listed as missing.")
+              help="CSV of students: its ids name everyone in the reports; those without a "
+                   "submission are listed as missing.")
+@click.option("--layout", type=click.Choice(["auto", "plain", "canvas", "moodle", "gradescope"]),
+              default="auto", show_default=True,
+              help="How SUBMISSIONS was made: a plain folder or an LMS's download.")
+@click.option("--times", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="CSV of submission times (student,submitted_at) for late marking.")
+@click.option("--overrides", type=click.Path(dir_okay=False), default=None,
+              help="Scores set by hand (student,question,score,note) [default: overrides.csv "
+                   "beside RUBRIC, when it exists].")
 def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: int | None,
-          roster: str | None) -> None:
+          roster: str | None, layout: str, times: str | None, overrides: str | None) -> None:
     """Grade every submission in SUBMISSIONS against RUBRIC and write the reports to OUTDIR."""
     from ..pipeline import grade_class
+    from ..reports.overrides import default_path
+    from ..submissions import describe_layout
 
+    if overrides is not None and not os.path.isfile(overrides):
+        fail(f"--overrides {overrides}: no such file")
     try:
         result = grade_class(rubric, submissions, outdir, jobs=jobs or usable_cpus() + 1,
-                             seed=seed, roster=roster, progress=render.Progress)
+                             seed=seed, roster=roster, progress=render.Progress, layout=layout,
+                             times=times,
+                             overrides=Path(overrides).resolve() if overrides else default_path(rubric))
     except RubricError as err:
         fail(err.problems)
     except UnusableInput as err:
         fail(str(err))
     from .. import reports as report
+    from .gradebook import remember_outdir
 
+    remember_outdir(rubric, outdir)  # `grader override` takes its students from here
+    if result.meta.overrides:
+        click.echo(f"{len(result.meta.overrides)} score(s) set by hand, from {result.meta.overrides_file}",
+                   err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    how = "detected; choose with --layout" if result.detected else "--layout"
     render.class_summary(report.summary_table(result.table, result.meta),
-                         report.lowest_questions(result.table, result.meta), result.count, outdir)
+                         report.lowest_questions(result.table, result.meta), result.count, outdir,
+                         f"read as {describe_layout(result.layout)}, {how}")
 
 
 @main.command()

@@ -13,14 +13,19 @@ from . import fail, main, render
 
 @main.command("report")
 @click.argument("outdir", type=click.Path(file_okay=False, exists=True))
-def report_command(outdir: str) -> None:
-    """Regenerate every derived file in OUTDIR from details.csv, without grading again."""
+@click.option("--overrides", type=click.Path(dir_okay=False), default=None,
+              help="The overrides file to apply [default: the one the grading run used].")
+def report_command(outdir: str, overrides: str | None) -> None:
+    """Regenerate every derived file in OUTDIR from details.csv, without grading again (the
+    overrides file is applied afresh)."""
     from .. import reports as report
 
     try:
-        report.regenerate(Path(outdir))
+        warnings = report.regenerate(Path(outdir), Path(overrides) if overrides else None)
     except (FileNotFoundError, ValueError, report.UnsafeOutputDirError) as err:
         fail(str(err))
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"regenerated reports in {outdir}")
 
 
@@ -34,14 +39,17 @@ def export(outdir: str, fmt: str, assignment: str | None, dest: str | None) -> N
     from .. import reports as report
 
     target = Path(dest) if dest else None
+    warnings: list[str] = []
     try:
         if fmt == "canvas":
             _, meta, _ = report.load_outdir(Path(outdir))
-            path = report.export_canvas(Path(outdir), assignment or meta.title, target)
+            path = report.export_canvas(Path(outdir), assignment or meta.title, target, warnings)
         else:
             path = report.export_gradescope(Path(outdir), target)
     except (FileNotFoundError, ValueError, report.UnsafeOutputDirError) as err:
         fail(str(err))
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"wrote {path}")
 
 

@@ -46,13 +46,14 @@ def table(title: str, header: list[str], rows: list[list[str]], right: Iterable[
     Console(highlight=False).print(shown)
 
 
-def class_summary(summary, lowest, count: int, outdir: str) -> None:
-    """What ``grader grade`` prints: per-question means, then the lowest-scoring questions."""
-    title = f"{count} submissions graded → {outdir}"
+def class_summary(summary, lowest, count: int, outdir: str, source: str = "") -> None:
+    """What ``grader grade`` prints: per-question means, then the lowest-scoring questions;
+    ``source`` says how the class folder was read (``a Canvas download, detected``)."""
+    title = f"{count} submissions graded → {outdir}" + (f" ({source})" if source else "")
     rows = [[str(r.question), f"{r.mean:.2f}", f"{r.max_score:g}", f"{r.correct:.0%}"]
             for r in summary.itertuples(index=False)]
     worst_title = "Lowest-scoring questions and their most common wrong answer"
-    worst = ([str(c) for c in lowest.columns], [[cell(v) for v in row] for row in lowest.itertuples(index=False)]) \
+    worst = lowest_rows(lowest, gap=2 if not interactive() else 3) \
         if lowest is not None and len(lowest) else None
     if not interactive():
         # Piped or redirected: plain aligned text, no colour, no box drawing.
@@ -65,6 +66,22 @@ def class_summary(summary, lowest, count: int, outdir: str) -> None:
     table(title, ["question", "mean", "max", "correct"], rows, right=("mean", "max", "correct"))
     if worst:
         table(worst_title, worst[0], worst[1])
+
+
+def lowest_rows(lowest, width: int = 80, gap: int = 2) -> tuple[list[str], list[list[str]]]:
+    """The lowest-scoring questions as a table that fits ``width`` columns (``gap`` characters
+    between columns: 2 in plain text, 3 in rich's boxes): short headers, and the most common
+    wrong answer (or failure) cut with … to the room left."""
+    header = ["question", "mean", "max", "correct", "n", "most common wrong answer"]
+    rows = [[str(r.question), f"{r.mean:.2f}", f"{r.max_score:g}", f"{r.share_correct:.0%}",
+             str(int(r.top_wrong_count)) if r.top_wrong else "", " ".join(str(r.top_wrong).split())]
+            for r in lowest.itertuples(index=False)]
+    widths = [max(len(x) for x in column) for column in zip(header, *rows)]
+    room = max(12, width - sum(widths[:-1]) - gap * len(header) - 1)
+    for row in rows:
+        if len(row[-1]) > room:
+            row[-1] = row[-1][:room - 1] + "…"
+    return header, rows
 
 
 def verdict_lines(verdicts, prompts: dict[str, str], max_total: float) -> None:

@@ -7,7 +7,9 @@ One module per output family:
 - ``csvfiles``: CSV bytes, spreadsheet safety, reading CSV back, safe file creation;
 - ``outdir``: writing OUTDIR as a whole and reading it back (``load_outdir``, ``regenerate``);
 - ``swap``: the atomic directory swap and the clean-up of what a killed run left;
-- ``feedback``, ``roster``, ``exports`` (Canvas, Gradescope), ``diff``, ``plots``.
+- ``feedback``, ``roster``, ``exports`` (Canvas, Gradescope), ``diff``, ``plots``;
+- ``students`` (students.csv: what the intake learned about each student), ``late`` (days
+  late and penalties), ``overrides`` (scores set by hand, from the instructor's file).
 
 The names below are loaded on first use: ``grader.reports.plots`` must stay importable without
 pandas, because the CLI forks the plotting process before the heavy imports of the grading path.
@@ -31,6 +33,11 @@ _HOME = {
     "export_canvas": "exports", "export_gradescope": "exports",
     "diff_outdirs": "diff", "DIFF_COLUMNS": "diff", "TOTAL_LABEL": "diff",
     "Plotter": "plots", "draw_plots": "plots",
+    "STUDENT_COLUMNS": "students", "students_frame": "students", "load_students": "students",
+    "LATE_COLUMNS": "late", "read_times": "late",
+    "OVERRIDE_COLUMNS": "overrides", "Override": "overrides", "read_overrides": "overrides",
+    "apply_overrides": "overrides", "add_override": "overrides", "undo_overrides": "overrides",
+    "roster_matcher": "roster",
 }
 
 __all__ = [
@@ -56,6 +63,18 @@ __all__ = [
     "diff_outdirs",
     "DIFF_COLUMNS",
     "TOTAL_LABEL",
+    "STUDENT_COLUMNS",
+    "students_frame",
+    "load_students",
+    "LATE_COLUMNS",
+    "read_times",
+    "OVERRIDE_COLUMNS",
+    "Override",
+    "read_overrides",
+    "apply_overrides",
+    "add_override",
+    "undo_overrides",
+    "roster_matcher",
 ]
 
 
@@ -78,7 +97,11 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time ``__getattr__`
     from grader.reports.meta import QuestionInfo, ReportMeta
     from grader.reports.outdir import load_outdir, regenerate, write_outdir
     from grader.reports.plots import Plotter, draw_plots  # noqa: F401
-    from grader.reports.roster import ROSTER_COLUMNS, apply_roster, read_roster
+    from grader.reports.late import LATE_COLUMNS, read_times
+    from grader.reports.overrides import (OVERRIDE_COLUMNS, Override, add_override, apply_overrides,
+                                          read_overrides, undo_overrides)
+    from grader.reports.roster import ROSTER_COLUMNS, apply_roster, read_roster, roster_matcher
+    from grader.reports.students import STUDENT_COLUMNS, load_students, students_frame
     from grader.reports.swap import UnsafeOutputDirError
     from grader.reports.table import (
         ANSWERS_COLUMNS,

@@ -14,6 +14,7 @@ from grader.reports.outdir import read_details
 
 DIFF_COLUMNS: tuple[str, ...] = (
     "student", "question", "old_score", "new_score", "delta", "old_status", "new_status", "change",
+    "override",
 )
 #: Question label of the per-student total rows in ``diff_outdirs`` (parentheses keep it apart
 #: from any plausible question id).
@@ -24,16 +25,22 @@ def diff_outdirs(old: Path, new: Path) -> pd.DataFrame:
     """Rows of details.csv whose score or status changed between two runs, plus total rows.
 
     ``change`` is ``score``, ``status``, ``score+status``, ``added`` or ``removed`` (a row only in
-    the new / old run: students added or removed show up with all their rows). Every student
-    with a change also gets a ``(total)`` row (change ``total``). Sorted by student, then
-    question order (the new run's rubric first), total last.
+    the new / old run: students added or removed show up with all their rows). ``override``
+    names a change made by hand: the new run's override note (``set by hand`` without one), or
+    ``override removed`` when only the old run had one. Every student with a change also gets a
+    ``(total)`` row (change ``total``). Sorted by student, then question order (the new run's
+    rubric first), total last.
     """
     a, b = read_details(Path(old)), read_details(Path(new))
     metas = [Path(p) / "run.json" for p in (new, old)]
     order: list[str] = []
+    hand: list[dict[tuple[str, str], str]] = []
     for mp in metas:
-        if mp.is_file():
-            order += [q for q in ReportMeta.from_json(mp.read_text(encoding="utf-8")).question_ids if q not in order]
+        meta = ReportMeta.from_json(mp.read_text(encoding="utf-8")) if mp.is_file() else None
+        hand.append({(str(o.get("student")), str(o.get("question"))): str(o.get("note") or "set by hand")
+                     for o in (meta.overrides if meta else ())})
+        if meta is not None:
+            order += [q for q in meta.question_ids if q not in order]
     for q in list(b["question"]) + list(a["question"]):
         if q not in order:
             order.append(q)
@@ -51,6 +58,8 @@ def diff_outdirs(old: Path, new: Path) -> pd.DataFrame:
         "student": m["student"], "question": m["question"], "old_score": os_, "new_score": ns_,
         "delta": round4(ns_ - os_), "old_status": m["status_old"].fillna(""),
         "new_status": m["status_new"].fillna(""), "change": change,
+        "override": [hand[0].get(key, "override removed" if key in hand[1] else "")
+                     for key in zip(m["student"], m["question"])],
     })
     out = out.loc[out["change"] != ""]
     if len(out):
@@ -60,7 +69,7 @@ def diff_outdirs(old: Path, new: Path) -> pd.DataFrame:
         totals = pd.DataFrame({
             "student": changed, "question": TOTAL_LABEL, "old_score": round4(tot_old.to_numpy()),
             "new_score": round4(tot_new.to_numpy()), "delta": round4(tot_new.to_numpy() - tot_old.to_numpy()),
-            "old_status": "", "new_status": "", "change": "total",
+            "old_status": "", "new_status": "", "change": "total", "override": "",
         })
         out = pd.concat([out, totals], ignore_index=True)
     pos = {q: i for i, q in enumerate(order)}

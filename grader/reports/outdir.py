@@ -5,9 +5,12 @@ An output directory holds::
 
     details.csv        student,question,score,max_score,status,feedback   (the source of truth)
     answers.csv        student,question,answer,group,mistake              (for wrong-answer grouping)
-    run.json           ReportMeta: title, questions in rubric order, seed, rubric path
+    run.json           ReportMeta: title, questions in rubric order, seed, rubric path, due date and
+                       late policy, overrides applied
     roster.csv         normalised roster, only when a roster was applied
-    grades.csv         one row per student, one column per question, total, max_total, percent
+    students.csv       per-student facts from the intake: files read, LMS ids, submission time
+    grades.csv         one row per student, one column per question, total, max_total,
+                       [late_days, penalty, total_after_penalty,] percent
     summary.csv        one row per question: mean, median, status shares, discrimination
     wrong_answers.csv  wrong answers grouped by meaning (the ``group`` key), largest first
     feedback/<id>.md   one file per student
@@ -33,6 +36,7 @@ from grader.reports.meta import QuestionInfo, ReportMeta
 from grader.reports.numbers import fmt_array, parse_scores
 from grader.reports.plots import Plotter, draw_plots
 from grader.reports.roster import ROSTER_COLUMNS, normalise_roster, read_saved_roster
+from grader.reports.students import load_students, students_bytes, students_frame
 from grader.reports.swap import replace_dir
 from grader.reports.table import (
     ANSWERS_COLUMNS,
@@ -61,7 +65,8 @@ def plot_data(grades: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Any]:
 
 
 def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFrame | None,
-               plotter: Plotter | None = None) -> None:
+               plotter: Plotter | None = None, students: pd.DataFrame | None = None,
+               warnings: list[str] | None = None) -> None:
     """Every file of an output directory into the (fresh, empty) directory ``d``."""
     score_s = fmt_array(table["score"])
     max_s = fmt_array(table["max_score"])
@@ -77,9 +82,11 @@ def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFr
     if roster is not None:
         r = normalise_roster(roster)
         write_new(d / "roster.csv", csv_bytes(ROSTER_COLUMNS, [r[c].tolist() for c in ROSTER_COLUMNS]))
+    if students is not None:
+        write_new(d / "students.csv", students_bytes(students_frame(students.to_dict("records"))))
 
     piv = score_matrix(table, question_order(table, meta))  # shared by grades and summary
-    grades = grades_from(table, meta, piv)
+    grades = grades_from(table, meta, piv, students, roster, warnings)
     write_new(d / "grades.csv", csv_bytes(
         [str(c) for c in grades.columns],
         [strs(grades["student"])] + [fmt_array(grades[c]) for c in grades.columns[1:]],
@@ -116,15 +123,19 @@ def _looks_like_outdir(path: Path) -> bool:
 
 
 def write_outdir(table: pd.DataFrame, meta: ReportMeta, outdir: Path, roster: pd.DataFrame | None = None,
-                 plotter: Plotter | None = None) -> None:
-    """Write every file of OUTDIR from the tidy table, replacing the directory as a whole.
+                 plotter: Plotter | None = None, students: pd.DataFrame | None = None) -> list[str]:
+    """Write every file of OUTDIR from the tidy table, replacing the directory as a whole;
+    returns warnings (late marking's: times that could not be read, late without a time).
 
     The roster is only saved (as roster.csv, for the exports); call ``apply_roster`` first to add
-    the ``missing`` rows. Anything else in OUTDIR (``exports/`` included) is dropped.
+    the ``missing`` rows. ``students``: the intake's per-student facts (students.csv). Anything
+    else in OUTDIR (``exports/`` included) is dropped.
     """
     norm = normalise(table, meta)
-    replace_dir(Path(outdir), lambda d: _write_all(norm, meta, d, roster, plotter), _looks_like_outdir,
-                "a grader output directory (no run.json or details.csv)")
+    warnings: list[str] = []
+    replace_dir(Path(outdir), lambda d: _write_all(norm, meta, d, roster, plotter, students, warnings),
+                _looks_like_outdir, "a grader output directory (no run.json or details.csv)")
+    return warnings
 
 
 def read_details(outdir: Path) -> pd.DataFrame:
@@ -171,11 +182,30 @@ def load_outdir(outdir: Path) -> tuple[pd.DataFrame, ReportMeta, pd.DataFrame | 
     return normalise(table, meta), meta, roster
 
 
-def regenerate(outdir: Path) -> None:
-    """Rewrite every derived file of OUTDIR from its details/answers/run/roster files.
+def regenerate(outdir: Path, overrides: Path | None = None) -> list[str]:
+    """Rewrite every derived file of OUTDIR from its details/answers/run/roster/students files;
+    returns warnings.
 
-    Byte-identical to what ``write_outdir`` wrote for the same data. ``exports/`` is dropped
-    (exports are derived too: run the export commands again).
+    The overrides recorded in run.json are taken off and the overrides file (``overrides``, else
+    the one run.json names) is applied afresh, so an override added since grading shows up and
+    one deleted from the file goes. With the same file, the rewrite is byte-identical to what
+    ``write_outdir`` wrote. ``exports/`` is dropped (exports are derived too: run the export
+    commands again).
     """
+    from grader.reports.overrides import apply_overrides, undo_overrides
+
     table, meta, roster = load_outdir(Path(outdir))
-    write_outdir(table, meta, Path(outdir), roster)
+    students = load_students(Path(outdir))
+    path = Path(overrides) if overrides is not None else (Path(meta.overrides_file) if meta.overrides_file else None)
+    table = undo_overrides(table, meta)
+    warnings: list[str] = []
+    if path is not None and not path.is_file() and meta.overrides:
+        warnings.append(f"{path}: no such file: the {len(meta.overrides)} override(s) it held are "
+                        "no longer applied")
+    from dataclasses import replace
+
+    meta = replace(meta, overrides=())
+    table, meta, more = apply_overrides(table, meta, path)
+    warnings += more
+    warnings += write_outdir(table, meta, Path(outdir), roster, students=students)
+    return warnings

@@ -16,12 +16,16 @@ from grader.reports.meta import QuestionInfo, ReportMeta
 from grader.reports.table import TABLE_COLUMNS, normalise, question_max, question_order
 from grader.verdict import MISSING
 
-#: Normalised roster columns; ``id`` is the LMS's own user id (Canvas "ID"), ``login`` the SIS login.
-ROSTER_COLUMNS: tuple[str, ...] = ("student", "name", "email", "section", "sis_id", "id", "login")
+#: Normalised roster columns; ``id`` is the LMS's own user id (Canvas "ID", Moodle's participant
+#: "Identifier"), ``login`` the SIS login; ``extension_hours`` moves the student's due time.
+ROSTER_COLUMNS: tuple[str, ...] = ("student", "name", "email", "section", "sis_id", "id", "login",
+                                   "extension_hours")
 # Header spellings accepted for the student id, in order of preference: `id` comes last because
 # in LMS exports it is usually the LMS's internal number, not the id submissions are filed under.
 _ROSTER_KEYS = ("student", "student_id", "login", "id")
-_ROSTER_ALIASES = {"sis_user_id": "sis_id", "e_mail": "email"}
+_ROSTER_ALIASES = {"sis_user_id": "sis_id", "e_mail": "email", "sis_login_id": "login",
+                   "email_address": "email", "full_name": "name", "identifier": "id",
+                   "extension": "extension_hours"}
 
 
 def _norm_header(h: str) -> str:
@@ -52,6 +56,12 @@ def read_roster(path: Path) -> tuple[pd.DataFrame, list[str]]:
     if header is None:
         raise ValueError(f"{name}: empty roster (no header line)")
     cols = [_norm_header(h) for h in header]
+    raw = {re.sub(r"[\s\-]+", "_", h.strip().lower()) for h in header}
+    canvas = {"student", "id"} <= raw and bool({"sis_login_id", "sis_user_id"} & raw)
+    if canvas:
+        # A Canvas gradebook export: its "Student" column is the name ("Smith, John"), and the
+        # SIS Login ID is the student id.
+        cols = ["name" if c == "student" else c for c in cols]
     key = next((k for k in _ROSTER_KEYS if k in cols), None)
     if key is None:
         found = ", ".join(repr(h.strip()) for h in header)
@@ -71,6 +81,8 @@ def read_roster(path: Path) -> tuple[pd.DataFrame, list[str]]:
         line_end = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        if canvas and row and row[0].strip() == "Points Possible":
+            continue  # the second line of Canvas's exports
         cells = {c: (row[i].strip() if i < len(row) else "") for c, i in index.items()}
         sid = cells["student"]
         if not sid:
@@ -133,3 +145,55 @@ def apply_roster(table: pd.DataFrame, meta: ReportMeta, roster: pd.DataFrame) ->
         shown = ", ".join(unknown[:20]) + (f", … ({len(unknown) - 20} more)" if len(unknown) > 20 else "")
         warnings.append(f"{len(unknown)} submission(s) from students not on the roster (still graded): {shown}")
     return normalise(merged, meta), warnings
+
+
+def _name_keys(name: str) -> set[str]:
+    """A name as the LMSs spell it: ``Smith, John``, ``John Smith`` and Canvas's ``smithjohn``
+    give the same keys."""
+    words = re.findall(r"\w+", name.casefold())
+    words = [w.replace("_", "") for w in words if w.replace("_", "")]
+    if not words:
+        return set()
+    keys = {"".join(words), "".join(words[-1:] + words[:-1])}
+    return keys
+
+
+def _id_key(value: str) -> str:
+    """Ids compare without case or spaces; Moodle's ``Participant 123`` is ``123``."""
+    value = value.strip().casefold()
+    return value[len("participant"):].strip() if value.startswith("participant") else value
+
+
+def roster_matcher(roster: pd.DataFrame):
+    """``match(student, identity) -> (roster id or None, how)``: a submission's id and what
+    its LMS said (``lms_id``, ``sid``, ``email``, ``name``) against the roster's columns, each
+    only when it names exactly one roster student. Names are the last resort."""
+    index: dict[str, dict[str, set[str]]] = {c: {} for c in ("student", "login", "email", "sis_id", "id", "name")}
+    for row in roster.to_dict("records"):
+        sid = str(row["student"])
+        for column in index:
+            value = str(row.get(column, "") or "")
+            if not value.strip():
+                continue
+            keys = _name_keys(value) if column == "name" else {_id_key(value)}
+            for key in keys:
+                index[column].setdefault(key, set()).add(sid)
+    tries = (("the id read", "student", ("student", "login", "email", "sis_id", "id")),
+             ("the LMS's id", "lms_id", ("id", "sis_id", "student")),
+             ("the sid", "sid", ("student", "sis_id", "id", "login")),
+             ("the email", "email", ("email", "login", "student")),
+             ("name", "name", ("name",)))
+
+    def match(student: str, identity: dict[str, str]) -> tuple[str | None, str]:
+        for how, field, columns in tries:
+            value = student if field == "student" else identity.get(field, "")
+            if not value:
+                continue
+            for column in columns:
+                keys = _name_keys(value) if column == "name" else {_id_key(value)}
+                hits = set().union(*(index[column].get(k, set()) for k in keys))
+                if len(hits) == 1:
+                    return next(iter(hits)), f"{how} = roster {column}"
+        return None, ""
+
+    return match

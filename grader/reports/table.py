@@ -3,6 +3,7 @@ grades, summary, wrong answers grouped by meaning, lowest-scoring questions."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 from grader.reports.csvfiles import clean_texts
 from grader.reports.meta import ReportMeta
 from grader.reports.numbers import round4
-from grader.verdict import CORRECT, INCORRECT, PARTIAL, STATUSES, Verdict
+from grader.verdict import CORRECT, INCORRECT, MISSING, PARTIAL, STATUSES, Verdict
 
 TABLE_COLUMNS: tuple[str, ...] = (
     "student", "question", "score", "max_score", "status", "feedback", "answer", "group", "mistake",
@@ -104,12 +105,20 @@ def score_matrix(table: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     return piv.reindex(columns=list(order)).sort_index()
 
 
-def grades_table(table: pd.DataFrame, meta: ReportMeta | None = None) -> pd.DataFrame:
-    """grades.csv: student, one column per question (rubric order), total, max_total, percent."""
-    return grades_from(table, meta, score_matrix(table, question_order(table, meta)))
+def grades_table(table: pd.DataFrame, meta: ReportMeta | None = None,
+                 students: pd.DataFrame | None = None, roster: pd.DataFrame | None = None,
+                 warnings: list[str] | None = None) -> pd.DataFrame:
+    """grades.csv: student, one column per question (rubric order), total, max_total, then
+    (only when the rubric has ``due:``) late_days, penalty, total_after_penalty, and percent
+    (of the penalised total when there is one). ``students``: students.csv (submission
+    times); ``roster``: for extensions; ``warnings`` collects what late marking had to say."""
+    return grades_from(table, meta, score_matrix(table, question_order(table, meta)), students,
+                       roster, warnings)
 
 
-def grades_from(table: pd.DataFrame, meta: ReportMeta | None, piv: pd.DataFrame) -> pd.DataFrame:
+def grades_from(table: pd.DataFrame, meta: ReportMeta | None, piv: pd.DataFrame,
+                students: pd.DataFrame | None = None, roster: pd.DataFrame | None = None,
+                warnings: list[str] | None = None) -> pd.DataFrame:
     order = question_order(table, meta)
     max_total = float(round4(question_max(table, meta, order).sum()))
     total = round4(piv.to_numpy().sum(axis=1, where=~np.isnan(piv.to_numpy()))) if len(piv) else np.array([])
@@ -117,7 +126,20 @@ def grades_from(table: pd.DataFrame, meta: ReportMeta | None, piv: pd.DataFrame)
     out.columns = ["student"] + list(order)
     out["total"] = total
     out["max_total"] = max_total
-    out["percent"] = round4(100.0 * total / max_total) if max_total > 0 else np.nan
+    counted = total
+    if meta is not None and meta.due:
+        from grader.reports.late import late_table
+
+        empty = pd.DataFrame(columns=["student", "submitted_at", "marked_late"])
+        late, said = late_table(students if students is not None else empty, meta.due, meta.late,
+                                roster, out["student"].astype(str).tolist())
+        if warnings is not None:
+            warnings.extend(said)
+        out["late_days"] = late["late_days"].to_numpy()
+        out["penalty"] = round4(late["penalty"].to_numpy())
+        counted = round4(total * (1.0 - out["penalty"].to_numpy())) if len(out) else np.array([])
+        out["total_after_penalty"] = counted
+    out["percent"] = round4(100.0 * counted / max_total) if max_total > 0 else np.nan
     return out
 
 
@@ -218,10 +240,14 @@ def wrong_answers_table(table: pd.DataFrame, meta: ReportMeta | None = None) -> 
 
 
 def lowest_questions(table: pd.DataFrame, meta: ReportMeta | None = None, k: int = 3) -> pd.DataFrame:
-    """The k questions with the lowest mean (as a fraction of max), with their largest wrong group.
+    """The k questions with the lowest mean (as a fraction of max), with their most common
+    wrong answer.
 
-    Columns: question, mean, max_score, share_correct, top_wrong (representative text of the
-    largest wrong-answer group, "" if none), top_wrong_count. Ties keep rubric order.
+    Columns: question, mean, max_score, share_correct, top_wrong, top_wrong_count. top_wrong is
+    the representative of the largest wrong-answer group; for a question without groups (code
+    questions, or every wrong answer unreadable) it is the most common failure message (its
+    first line, numbers aside: ``wrong at x = 0.3`` and ``wrong at x = 0.7`` are one failure).
+    "" and 0 when nothing went wrong. Ties keep rubric order.
     """
     order = question_order(table, meta)
     summ = summary_table(table, meta)
@@ -230,15 +256,45 @@ def lowest_questions(table: pd.DataFrame, meta: ReportMeta | None = None, k: int
         columns=["representative", "count"])
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = summ["mean"].to_numpy(dtype=float) / summ["max_score"].to_numpy(dtype=float)
+    failures = _top_failures(table, [q for q in order if q not in top.index])
+    texts = {q: str(top.at[q, "representative"]) for q in top.index}
+    counts = {q: int(top.at[q, "count"]) for q in top.index}
+    for q, (text, count) in failures.items():
+        texts[q], counts[q] = text, count
     out = pd.DataFrame({
         "question": summ["question"],
         "mean": summ["mean"],
         "max_score": summ["max_score"],
         "share_correct": summ[CORRECT],
-        "top_wrong": summ["question"].map(top["representative"]).fillna("") if len(top) else "",
-        "top_wrong_count": summ["question"].map(top["count"]).fillna(0).astype(int) if len(top) else 0,
+        "top_wrong": [texts.get(q, "") for q in summ["question"]],
+        "top_wrong_count": [counts.get(q, 0) for q in summ["question"]],
         "_frac": np.where(np.isfinite(frac), frac, np.inf),
         "_q": range(len(order)),
     })
     out = out.sort_values(["_frac", "_q"], kind="stable").head(k)
     return out.drop(columns=["_frac", "_q"]).reset_index(drop=True)
+
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _top_failures(table: pd.DataFrame, questions: list[str]) -> dict[str, tuple[str, int]]:
+    """Per question, the most common failure among its rows that are neither correct nor
+    missing: (its commonest wording's first line, how many rows)."""
+    if not questions or not len(table):
+        return {}
+    rows = table.loc[table["question"].isin(questions) & ~table["status"].isin((CORRECT, MISSING)),
+                     ["question", "feedback"]]
+    if rows.empty:
+        return {}
+    first = rows["feedback"].astype(str).str.split("\n", n=1).str[0].str.strip()
+    frame = pd.DataFrame({"question": rows["question"].to_numpy(), "text": first.to_numpy(),
+                          "key": first.map(lambda t: _NUMBER.sub("#", t)).to_numpy()})
+    out: dict[str, tuple[str, int]] = {}
+    for question, part in frame.groupby("question", sort=False):
+        sizes = part.groupby("key").size()
+        best = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        texts = part.loc[part["key"] == best, "text"].value_counts()
+        text = sorted(texts.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0][0]
+        out[str(question)] = (text, int(sizes[best]))
+    return out

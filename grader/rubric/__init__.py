@@ -8,14 +8,16 @@ This package imports no question kind: ``load_rubric`` is given the kinds' schem
 """
 
 from ..errors import RubricError
-from .load import Rubric, load_rubric
+from .load import Rubric, load_rubric, peek_question_ids
 from .schema import (DEFAULT_SEED, ID_PATTERN, NAME, NAME_PATTERN, Dim, GivenFunction, GivenValue,
-                     Layout, Mistake, QuestionBase, RubricHeader, SandboxSettings, SelfCheckMode,
-                     Strict, SymbolicQuestion, SymbolSpec, Tolerance, at, convert, default, set_field)
+                     GradescopeSettings, LatePolicy, LateStep, Layout, Mistake, QuestionBase,
+                     RubricHeader, SandboxSettings, SelfCheckMode, Strict, SymbolicQuestion,
+                     SymbolSpec, Tolerance, at, convert, default, set_field)
 
 __all__ = [
-    "DEFAULT_SEED", "Dim", "GivenFunction", "GivenValue", "ID_PATTERN", "Layout", "Mistake", "NAME",
+    "DEFAULT_SEED", "Dim", "GivenFunction", "GivenValue", "GradescopeSettings", "ID_PATTERN",
+    "LatePolicy", "LateStep", "Layout", "Mistake", "NAME",
     "NAME_PATTERN", "QuestionBase", "Rubric", "RubricError", "RubricHeader", "SandboxSettings",
-    "SelfCheckMode", "Strict", "SymbolSpec", "SymbolicQuestion", "Tolerance", "at", "convert", "default",
-    "load_rubric", "set_field",
+    "SelfCheckMode", "Strict", "SymbolSpec", "SymbolicQuestion", "Tolerance", "at", "convert",
+    "default", "load_rubric", "peek_question_ids", "set_field",
 ]

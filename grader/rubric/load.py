@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -13,7 +14,7 @@ from ..errors import RubricError
 from . import substitute
 from .draw import DrawError, Draws, NoVersion, VersionsSpec, describe_values, shown_values
 from .messages import describe, field_path, line_of
-from .schema import QuestionBase, RubricHeader, SandboxSettings, set_field
+from .schema import GradescopeSettings, LatePolicy, QuestionBase, RubricHeader, SandboxSettings, set_field
 from .yamlload import RubricYAMLError, load_with_lines
 
 
@@ -29,6 +30,11 @@ class Rubric:
     description: str = ""
     #: YAML line of each field path, for messages about questions found after validation.
     lines: dict = field(default_factory=dict, repr=False, compare=False)
+    #: When the work is due (aware datetime) and how late work loses marks; None: no late marking.
+    due: datetime | None = None
+    late: LatePolicy | None = None
+    #: What ``grader gradescope`` packages (result visibility).
+    gradescope: GradescopeSettings = field(default_factory=GradescopeSettings)
     #: A version per student (``versions`` in the file): the draws, and each question's YAML,
     #: from which ``grader.versions`` makes a student's question. ``questions`` then hold the
     #: questions of one stand-in version, ``versions.template()``.
@@ -139,7 +145,8 @@ def load_rubric(path: str | Path, kinds: Mapping[str, type[QuestionBase]],
         raise RubricError(problems)
     return Rubric(title=header.title, seed=header.seed if seed is None else seed,
                   questions=tuple(questions), sandbox=header.sandbox, path=path,
-                  description=header.description, lines=lines, versions=draws,
+                  description=header.description, lines=lines, due=header.due, late=header.late,
+                  gradescope=header.gradescope, versions=draws,
                   raw_questions=tuple(header.questions) if draws is not None else ())
 
 
@@ -181,3 +188,15 @@ def _version_problems(raw: dict, draws: Draws, where: tuple, lines: dict, shown:
                             "drawn (versions.draw) and also a name this question declares: "
                             "rename one of them")
     return problems
+
+
+def peek_question_ids(path: str | Path) -> frozenset[str] | None:
+    """The question ids a rubric file names, read in a millisecond without validating anything
+    (for reading submissions while the rubric is still being loaded); None when that fails."""
+    try:
+        loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)
+        ids = frozenset(str(q["id"]) for q in data["questions"] if isinstance(q, dict) and "id" in q)
+    except Exception:  # noqa: BLE001 - any problem is load_rubric's to report
+        return None
+    return ids or None

@@ -9,12 +9,14 @@ msgspec validates types and bounds, and it imports and builds in milliseconds, w
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
 import msgspec
 from msgspec import Meta
 
 from ..errors import RubricError
+from ..times import TimeError, parse_duration
 from ..tolerance import Tolerance
 from .messages import AT, split_validation_error
 
@@ -189,6 +191,67 @@ class SandboxSettings(Strict, kw_only=True):
     output_bytes: Annotated[int, Meta(ge=0)] = 10_000
 
 
+class LateStep(Strict, kw_only=True):
+    """One row of a late table: up to ``days`` days late (inclusive), ``penalty`` of the score."""
+
+    days: Annotated[float, Meta(gt=0)]
+    penalty: Annotated[float, Meta(ge=0, le=1)]
+
+
+class LatePolicy(Strict, kw_only=True):
+    """How late work loses marks (docs/gradebook.md): ``per_day`` (a fraction of the score per
+    started day late) with ``max_days`` (later than that: everything), or a ``table``; no
+    penalty within ``grace`` of the due time (a duration: 15m, 2h, 1d, PT15M)."""
+
+    per_day: Annotated[float, Meta(ge=0, le=1)] | None = None
+    max_days: Annotated[float, Meta(gt=0)] | None = None
+    grace: Union[str, float] = "0"
+    #: Rows ``{days, penalty}``, or a mapping ``{days: penalty}`` (``{1: 0.1, 3: 0.3}``).
+    table: Union[tuple[LateStep, ...], dict[float, Annotated[float, Meta(ge=0, le=1)]]] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.table, dict):
+            steps = []
+            for days, penalty in sorted(self.table.items()):
+                if not days > 0:
+                    raise ValueError(at("table") + "days must be > 0")
+                steps.append(LateStep(days=days, penalty=penalty))
+            set_field(self, "table", tuple(steps))
+        if (self.per_day is None) == (not self.table):
+            raise ValueError("give either `per_day` (with an optional `max_days`) or a `table`")
+        if self.table and self.max_days is not None:
+            raise ValueError(at("max_days") + "a table ends the penalties itself: later than its "
+                             "last row, the penalty is 100%")
+        days = [step.days for step in self.table]
+        if days != sorted(set(days)):
+            raise ValueError(at("table") + "rows must be in increasing order of `days`")
+        try:
+            parse_duration(self.grace)
+        except TimeError as err:
+            raise ValueError(at("grace") + str(err)) from None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The policy as plain data (what run.json keeps for the reports)."""
+        out: dict[str, Any] = {"grace": str(self.grace)}
+        if self.per_day is not None:
+            out["per_day"] = self.per_day
+            if self.max_days is not None:
+                out["max_days"] = self.max_days
+        else:
+            out["table"] = [{"days": s.days, "penalty": s.penalty} for s in self.table]
+        return out
+
+
+Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
+
+
+class GradescopeSettings(Strict, kw_only=True):
+    """What ``grader gradescope`` packages: when students see each question's result.
+    ``after_due_date`` by default: feedback (``wrong at x = 0.7``) says much about the key."""
+
+    visibility: Visibility = "after_due_date"
+
+
 class RubricHeader(Strict, kw_only=True):
     title: str
     questions: Annotated[list[Any], Meta(min_length=1)]
@@ -197,12 +260,23 @@ class RubricHeader(Strict, kw_only=True):
     description: str = ""
     #: The default of every question's `broadcast` (elementwise shorthand in answers).
     broadcast: bool = False
+    #: When the work is due (ISO 8601 with a time zone); late work is then marked in grades.csv.
+    due: datetime | None = None
+    late: LatePolicy | None = None
+    gradescope: GradescopeSettings = default(GradescopeSettings)
     #: A version per student (``draw.VersionsSpec``, converted by ``load`` with located errors).
     versions: dict[str, Any] | None = None
 
+    def __post_init__(self) -> None:
+        if self.due is not None and self.due.tzinfo is None:
+            raise ValueError(at("due") + "give a time zone, e.g. 2024-02-01T23:59:00-05:00")
+        if self.late is not None and self.due is None:
+            raise ValueError(at("late") + "a late policy needs `due:` (when the work is due)")
+
 
 __all__ = [
-    "DEFAULT_SEED", "Dim", "GivenFunction", "GivenValue", "ID_PATTERN", "Layout", "Mistake", "NAME",
-    "NAME_PATTERN", "QuestionBase", "RubricError", "RubricHeader", "SandboxSettings", "SelfCheckMode", "Strict",
-    "SymbolSpec", "SymbolicQuestion", "Tolerance", "at", "convert", "default", "set_field",
+    "DEFAULT_SEED", "Dim", "GivenFunction", "GivenValue", "GradescopeSettings", "ID_PATTERN",
+    "LatePolicy", "LateStep", "Layout", "Mistake", "NAME", "NAME_PATTERN", "QuestionBase",
+    "RubricError", "RubricHeader", "SandboxSettings", "SelfCheckMode", "Strict", "SymbolSpec",
+    "SymbolicQuestion", "Tolerance", "Visibility", "at", "convert", "default", "set_field",
 ]

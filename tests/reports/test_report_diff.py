@@ -29,7 +29,8 @@ def test_diff_detects_changed_scores_and_students(tmp_path: Path, table: pd.Data
 
     d = diff_outdirs(old, new)
     assert list(d.columns) == ["student", "question", "old_score", "new_score", "delta", "old_status",
-                               "new_status", "change"]
+                               "new_status", "change", "override"]
+    assert set(d["override"]) == {""}
     bob = d[d.student == "bob"]
     assert bob["question"].tolist() == ["grad", "(total)"]
     assert bob.iloc[0][["old_score", "new_score", "delta", "change"]].tolist() == [0.0, 3.0, 3.0, "score+status"]

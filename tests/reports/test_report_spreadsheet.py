@@ -148,8 +148,9 @@ def test_diff_csv_is_spreadsheet_safe(hostile_outdir, tmp_path):
     path = tmp_path / "diff.csv"
     path.write_text(diff_csv(changes), encoding="utf-8")
     cells = _assert_safe(path)
-    assert cells[:8] == ["student", "question", "old_score", "new_score", "delta", "old_status", "new_status", "change"]
-    assert cells[8:16] == ["'=1+2", "loss", "0", "1", "1", "error", "error", "score"]
+    assert cells[:9] == ["student", "question", "old_score", "new_score", "delta", "old_status", "new_status",
+                         "change", "override"]
+    assert cells[9:18] == ["'=1+2", "loss", "0", "1", "1", "error", "error", "score", ""]
 
 
 @pytest.mark.parametrize("text", ["", "plain", "=1+2", "+1", "-1", "-1.5e3", ".5", "@SUM(1)", "\tx", "\rx", "\nx",

@@ -117,8 +117,25 @@ def test_lowest_questions(table: pd.DataFrame) -> None:
     assert low.iloc[1]["top_wrong"] == "X^T X" and low.iloc[1]["top_wrong_count"] == 1
     everything = lowest_questions(table, META, k=10)
     assert everything["question"].tolist() == ["grad", "hess", "code", "loss"]
-    assert everything.iloc[2]["top_wrong"] == ""  # code answers carry no group
+    # Code answers carry no group: their most common failure stands in (ties: by wording).
+    assert everything.iloc[2]["top_wrong"] == "6 of 12 tests pass"
+    assert everything.iloc[2]["top_wrong_count"] == 1
+    assert everything.iloc[3]["top_wrong"] == "log(p)"
     assert len(lowest_questions(table, META, k=10)) == 4
+
+
+def test_lowest_questions_count_a_code_failure_whatever_its_numbers() -> None:
+    meta = ReportMeta("t", (QuestionInfo("p", 4, "function"),))
+    vs = [Verdict("a", "p", 0, 4, "incorrect", "wrong at x = 0.7: your function returned 1.5\nmore"),
+          Verdict("b", "p", 0, 4, "incorrect", "wrong at x = -2.25: your function returned 3"),
+          Verdict("c", "p", 0, 4, "error", "no function named `f` in your files"),
+          Verdict("d", "p", 0, 4, "missing", "no .py file submitted"),
+          Verdict("e", "p", 0, 4, "missing", "no .py file submitted"),
+          Verdict("f", "p", 4, 4, "correct", "correct")]
+    low = lowest_questions(verdict_table(vs, meta), meta)
+    assert low.iloc[0]["top_wrong_count"] == 2, "missing files are not the failure to show"
+    assert low.iloc[0]["top_wrong"].startswith("wrong at x = ")
+    assert "\n" not in low.iloc[0]["top_wrong"]
 
 
 def test_duplicate_verdicts_are_an_error(tmp_path: Path) -> None:

@@ -80,10 +80,11 @@ def test_unusable_files_and_folders_still_become_students(tmp_path):
     write(tmp_path / "Makefile", "all:\n")
     subs = by_student(tmp_path)
     assert list(subs) == ["Makefile", "notes", "odd_folder", "scan"]
-    assert subs["notes"].problem == "notes.txt: not a submission file (expected .yaml or .py)"
-    assert subs["scan"].problem == "scan.pdf: not a submission file (expected .yaml or .py)"
-    assert subs["Makefile"].problem == "Makefile: not a submission file (expected .yaml or .py)"
-    assert subs["odd_folder"].problem == "odd_folder/ has no answers.yaml and no .py files"
+    assert subs["notes"].problem.startswith("notes.txt: not an answers file: write each answer "
+                                            "under a heading that is its question id")
+    assert subs["scan"].problem == "scan.pdf: not a submission file (expected .yaml, .md, .txt, .ipynb or .py)"
+    assert subs["Makefile"].problem == "Makefile: not a submission file (expected .yaml, .md, .txt, .ipynb or .py)"
+    assert subs["odd_folder"].problem == "odd_folder/ has no answers file, notebook or .py file"
     assert all(s.answers == {} for s in subs.values())
 
 
@@ -112,5 +113,5 @@ def test_several_yaml_files_problem_is_joined(tmp_path):
     (sub,) = find_submissions(tmp_path)
     assert sub.student == "ann"
     assert "answers.yaml: expected `answers:`" in sub.problem
-    assert "ann.txt: not a submission file" in sub.problem
+    assert "ann.txt: not an answers file" in sub.problem
     assert "; " in sub.problem

@@ -59,8 +59,9 @@ def test_unknown_files_are_still_invalid_rows(tmp_path):
     write(tmp_path / "grades_final.xlsx", b"PK\x03\x04")
     write(tmp_path / "bob" / "README.md", "I could not do it")
     subs = {s.student: s for s in find_submissions(tmp_path)}
-    assert subs["grades_final"].problem == "grades_final.xlsx: not a submission file (expected .yaml or .py)"
-    assert subs["bob"].problem == "bob/ has no answers.yaml and no .py files", \
+    assert subs["grades_final"].problem == ("grades_final.xlsx: not a submission file "
+                                            "(expected .yaml, .md, .txt, .ipynb or .py)")
+    assert subs["bob"].problem == "bob/ has no answers file, notebook or .py file", \
         "a folder with files in it is a student's, even when none can be graded"
 
 
@@ -164,9 +165,9 @@ def test_the_forked_reader_dies_with_the_grader(tmp_path, how):
 import os, sys, time
 import grader.submissions.find as find
 real = find.scan_submissions
-def slow(directory):
+def slow(*args):
     open({str(tmp_path / 'gate')!r}).read()
-    return real(directory)
+    return real(*args)
 find.scan_submissions = slow
 ready = find.scan_submissions_in_background({str(tmp_path / 'class')!r})
 import multiprocessing

@@ -162,10 +162,58 @@ def test_both_loaders_refuse_aliases(tmp_path, loader):
     path = write(tmp_path / "s.yaml", "x: &a [f]\nanswers:\n  q: [*a, *a]\n")
     answers, problem = read_answers(path)
     assert answers == {}
-    assert problem == "s.yaml: not valid YAML (line 3, column 7): aliases (*name) are not allowed"
+    assert problem == ("s.yaml: not valid YAML (line 3, column 7): aliases (*name) are not allowed\n"
+                       "line 3:   q: [*a, *a]\n"
+                       + " " * len("line 3:   q: [") + "^")
 
 
 def test_parse_answers_reads_bytes_as_read_answers_reads_the_file(tmp_path):
     text = "answers:\n  q1: f (1 - f)\n  q2: [n, 1]\n"
     path = write(tmp_path / "s.yaml", text)
     assert parse_answers(text.encode(), "s.yaml") == read_answers(path) == ({"q1": "f (1 - f)", "q2": ["n", "1"]}, "")
+
+
+# -- what a student reads when YAML refuses their file -----------------------------------------
+def _caret_column(message: str) -> int:
+    """The column (0-based, in the shown line's text) the caret line points at."""
+    lines = message.split("\n")
+    shown, caret = lines[1], lines[2]
+    return caret.index("^") - (shown.index(": ") + 2)
+
+
+@pytest.mark.parametrize(("text", "problem", "shown", "at", "hint"), [
+    ('answers:\n  q1: "\\mathrm{x}"\n', "found unknown escape character", '  q1: "\\mathrm{x}"', 7,
+     "in double quotes a backslash starts an escape; write LaTeX in single quotes or after `|`"),
+    ("answers:\n\tq1: x\n", "found character that cannot start any token", "→q1: x", 0,
+     "that is a tab (shown as →): YAML indents with spaces, never tabs"),
+    ('answers:\n  q1: "f (1 - f)\n  q2: x\n', "found unexpected end of stream", '  q1: "f (1 - f)', 6,
+     'the " opened on line 2 is never closed: end the answer with " on the same line'),
+    ("answers:\n  q1: a: b\n", "mapping values are not allowed", "  q1: a: b", 7,
+     "a `: ` inside an answer (put the answer in single quotes), or a line indented deeper than the one before it"),
+    ("answers:\n  q1: x\n q2: y\n", "did not find expected key", " q2: y", 1,
+     "check the indentation: every question id under `answers:` starts in the same column"),
+    ("answers:\n  q1: [a, b\n  q2: x\n", "did not find expected ',' or ']'", "  q1: [a, b", 6,
+     "the `[` opened on line 2 is not closed; if the answer itself starts with `[`, put it in single quotes"),
+    ("answers:\n  q1: `x`\n", "found character that cannot start any token", "  q1: `x`", 6,
+     "an answer cannot start with '`' in YAML: put it in single quotes"),
+])
+def test_yaml_errors_name_the_line_show_it_and_say_what_is_usually_wrong(text, problem, shown, at, hint):
+    _, message = parse_answers(text.encode(), "s.yaml")
+    lines = message.split("\n")
+    assert lines[0].startswith("s.yaml: not valid YAML (line ") and problem in lines[0]
+    assert lines[1].split(": ", 1)[1] == shown
+    assert _caret_column(message) == at
+    assert lines[3] == hint
+
+
+def test_the_escape_hint_is_the_answer_language_s():
+    from grader.answers import ESCAPE_HINT
+
+    _, message = parse_answers(b'answers:\n  q1: "\\frac{1}{2} \\sigma"\n', "s.yaml")
+    assert message.endswith(ESCAPE_HINT)
+
+
+def test_a_long_line_is_shown_around_the_spot():
+    text = "answers:\n  q1: '" + "x" * 300 + "\n"
+    _, message = parse_answers(text.encode(), "s.yaml")
+    assert all(len(line) < 140 for line in message.split("\n"))
