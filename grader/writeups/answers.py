@@ -1,0 +1,293 @@
+"""Reading each question's answer from its part of a write-up.
+
+The answer is the boxed expression if there is one (the last boxed one that reads), else the last
+term of the last chain that reads as an answer for the question's kind: the kind's own ``check``
+decides what reads (anything but ``invalid``), so "reads" means exactly what it means for a typed
+answer. Which candidates are tried, and in what order, depends on the kind:
+
+- expressions: the chain whose left side is the derivative the question asks for, then other
+  display chains, then inline math; never a definition (``where S = …``), an equation to solve
+  or a point picked (``x = 0``); names the write-up defines are substituted;
+- numbers: the last term of a chain; shapes: also ``\\underbrace{…}_{n \\times 1}``,
+  ``\\in \\mathbb{R}^{n \\times 1}``, ``(\\dim = …)`` and ``n x 1`` in prose; intervals: the whole
+  statement (``\\alpha > 0 \\text{ and } \\alpha < 2``) or its last term; choices: a boxed or bold
+  word, or the only option the prose names;
+- descent iterates: for each k the last value of the last chain whose left side is ``w_k``
+  (also ``w_{k}``, ``w^{(k)}``).
+
+Answers are never chosen by comparing them with the key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..kinds.shape import split_shape
+from ..verdict import INVALID
+from .chains import (Boxed, Chain, _RowScanner, clean, is_zero, leading_derivative,
+                     looks_like_derivative)
+from .latex import plain, pretty
+from .points import Evaluator, single_name
+from .steps import Target, descent_text, iterate_index
+
+#: At most this many candidate answers are tried per question (from the last one back).
+MAX_CANDIDATES = 60
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__|\\textbf\s*\{([^{}]*)\}|\\emph\s*\{([^{}]*)\}")
+_PROSE_SHAPE = re.compile(r"(?<![\w\\])([A-Za-z0-9]{1,3})\s*(?:x|×|\\times|by)\s*([A-Za-z0-9]{1,3})(?!\w)")
+_SIZE = re.compile(r"^\s*(?:\d+|[A-Za-z](?:_\{?\w+\}?)?)(?:\s*[*+\-]?\s*(?:\d+|[A-Za-z](?:_\{?\w+\}?)?))*\s*$")
+_MATRIX = re.compile(r"\\begin\s*\{\s*[pbvBV]?matrix\s*\}(.*?)\\end\s*\{\s*[pbvBV]?matrix\s*\}", re.S)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The answer read for one question: what the kind's ``check`` takes, and what to show."""
+
+    value: Any = None
+    shown: str = ""
+    line: int | None = None
+    problem: str = ""
+
+
+@dataclass
+class View:
+    """One question's part: what was read there, and how to read terms for this question."""
+
+    kind_name: str
+    kind: Any
+    chains: list[Chain]
+    boxed: list[Boxed]
+    prose: str
+    evaluator: Evaluator | None
+    target: Target | None
+    lines: dict[int, Chain] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    written: str
+    line: int | None
+    offset: int
+
+
+def read_answer(view: View) -> Found:
+    """The answer of one question's part (``Found.value`` is None when nothing reads)."""
+    reader = READERS.get(view.kind_name, _generic)
+    return reader(view)
+
+
+def last_term(text: str) -> str:
+    """The last term of a statement (``w_3 = 60`` → ``60``), for boxed chains."""
+    scanner = _RowScanner(text).run()
+    if not scanner.statements or not scanner.statements[-1].terms:
+        return clean(text)
+    return clean(scanner.statements[-1].terms[-1][0])
+
+
+def _readable(view: View, text: str) -> bool:
+    try:
+        return view.kind.check(text).status != INVALID
+    except Exception:  # noqa: BLE001 - a term that breaks a kind is a term that does not read
+        return False
+
+
+def _first_readable(view: View, candidates: list[_Candidate], substitute: bool = True,
+                    transform: Callable[[str], str] = lambda t: t) -> Found | None:
+    for candidate in candidates[-MAX_CANDIDATES:][::-1]:
+        written = transform(candidate.written)
+        if not written.strip():
+            continue
+        text, used = written, ()
+        if substitute and view.evaluator is not None:
+            text, used = view.evaluator.substitute(written, candidate.offset)
+        if _readable(view, text):
+            shown = pretty(written)
+            if used:
+                names = ", ".join(used)
+                shown += f" (with {names} as you defined {'it' if len(used) == 1 else 'them'})"
+            return Found(text, shown, candidate.line)
+    return None
+
+
+def _boxed(view: View) -> list[_Candidate]:
+    return [_Candidate(last_term(b.text), b.line, b.offset) for b in view.boxed]
+
+
+def _tail(chain: Chain) -> _Candidate:
+    """The chain's last term (the one before a final ``= 0``)."""
+    terms = chain.terms
+    term = terms[-2] if len(terms) >= 2 and is_zero(terms[-1].text) else terms[-1]
+    return _Candidate(term.text, term.line, chain.offset)
+
+
+def _ordinary(view: View, chain: Chain) -> bool:
+    """A chain whose last term may be an answer: not a definition, an equation, or a point."""
+    if chain.definition or chain.equation:
+        return False
+    if len(chain.terms) == 1 and looks_like_derivative(chain.terms[0].text):
+        return False
+    if len(chain.terms) >= 2 and view.evaluator is not None:
+        lhs = view.evaluator.read(chain.terms[0].text, chain.offset)
+        if lhs is not None and lhs.is_assignment:
+            return False
+    return True
+
+
+def _asks(view: View, chain: Chain) -> bool:
+    """Whether the chain's left side is the derivative the question asks for."""
+    leading = leading_derivative(chain) if view.target is not None else None
+    if leading is None:
+        return False
+    written = leading[1]
+    if written.wrt is None:
+        return True
+    name = single_name(written.wrt.strip("{} "))
+    return name is not None and view.kind.ns.canonical(name[0]) == view.target.wrt
+
+
+def _chains_in_order(view: View) -> list[Chain]:
+    """Inline chains first and display chains after them, each in document order: the last
+    candidate tried first is then the last display chain."""
+    inline = [c for c in view.chains if not c.display]
+    display = [c for c in view.chains if c.display]
+    return inline + display
+
+
+# -- readers by kind -------------------------------------------------------------------------------
+def _expression(view: View) -> Found:
+    found = _first_readable(view, _boxed(view))
+    if found is None:
+        asked = [_tail(c) for c in view.chains if _asks(view, c) and not c.definition]
+        found = _first_readable(view, asked)
+    if found is None:
+        others = [_tail(c) for c in _chains_in_order(view) if _ordinary(view, c)]
+        found = _first_readable(view, others)
+    return found or Found(problem="no boxed answer, and no line of this part reads as an answer "
+                                  "(an expression in the question's names): box your final answer "
+                                  "with \\boxed{...}")
+
+
+def _number(view: View) -> Found:
+    found = _first_readable(view, _boxed(view))
+    if found is None:
+        found = _first_readable(view, [_tail(c) for c in _chains_in_order(view) if _ordinary(view, c)])
+    return found or Found(problem="no boxed answer, and no line of this part ends in a number: "
+                                  "box your final answer with \\boxed{...}")
+
+
+def _shape_like(text: str) -> bool:
+    parts = split_shape(text)
+    return parts is not None and all(_SIZE.match(p) for p in parts)
+
+
+def _shape(view: View) -> Found:
+    found = _first_readable(view, [c for c in _boxed(view) if _shape_like(c.written)],
+                            substitute=False)
+    if found is None:
+        candidates = []
+        for chain in _chains_in_order(view):
+            candidates += [_Candidate(a, chain.line, chain.offset) for a in chain.annotations]
+            candidates += [_Candidate(t.text, t.line, chain.offset) for t in chain.terms]
+        candidates = [c for c in candidates if _shape_like(c.written)]
+        found = _first_readable(view, candidates, substitute=False)
+    if found is None:
+        matches = list(_PROSE_SHAPE.finditer(view.prose))
+        candidates = [_Candidate(f"{m.group(1)} x {m.group(2)}", None, 0) for m in matches]
+        found = _first_readable(view, candidates, substitute=False)
+    return found or Found(problem="no shape found in this part (write it as n \\times 1, and box it)")
+
+
+def _interval(view: View) -> Found:
+    found = _first_readable(view, _boxed(view), substitute=False)
+    if found is None:
+        candidates = []
+        for chain in _chains_in_order(view):
+            if chain.definition:
+                continue
+            candidates.append(_Candidate(chain.last.text, chain.last.line, chain.offset))
+            if chain.source and chain.source != chain.last.text:
+                candidates.append(_Candidate(chain.source, chain.line, chain.offset))
+        found = _first_readable(view, candidates, substitute=False)
+    return found or Found(problem="no boxed answer, and no line of this part reads as an interval "
+                                  "(like 0 < \\alpha < 2): box your final answer")
+
+
+def _choice(view: View) -> Found:
+    found = _first_readable(view, _boxed(view), substitute=False, transform=plain)
+    if found is None:
+        texts = [_Candidate(t.text, t.line, c.offset) for c in _chains_in_order(view)
+                 for t in c.terms if "\\text" in t.text or "\\mathrm" in t.text]
+        found = _first_readable(view, texts, substitute=False, transform=plain)
+    if found is None:
+        bold = [_Candidate(next(g for g in m.groups() if g), None, 0) for m in _BOLD.finditer(view.prose)]
+        found = _first_readable(view, bold, substitute=False, transform=plain)
+    if found is None:
+        found = _only_option(view)
+    return found or Found(problem="no boxed or bold choice in this part, and the text names more "
+                                  "than one option (or none): box or bold your choice")
+
+
+def _only_option(view: View) -> Found | None:
+    lookup = getattr(view.kind, "lookup", None)
+    if not lookup:
+        return None
+    prose = " ".join(view.prose.casefold().split())
+    named: dict[str, str] = {}
+    for key, option in lookup.items():
+        if re.search(r"(?<![\w])" + re.escape(key) + r"(?![\w])", prose):
+            named.setdefault(option, key)
+    if len(named) != 1:
+        return None
+    key = next(iter(named.values()))
+    return Found(key, key, None) if _readable(view, key) else None
+
+
+def _iterates(view: View) -> Found:
+    question = view.kind.question
+    variable, steps = question.variable, question.steps
+    lines: dict[int, Chain] = {}
+    for chain in view.chains:
+        if len(chain.terms) < 2:
+            continue
+        k = iterate_index(chain.terms[0].text, variable)
+        if k is not None and 1 <= k <= steps:
+            lines[k] = chain
+    view.lines.update(lines)
+    if not lines:
+        return Found(problem=f"no line of this part starts with {variable}_1, {variable}_2, ... "
+                             f"(write each iterate as {variable}_k = ...)")
+    values: list[str] = []
+    for k in range(1, max(lines) + 1):
+        chain = lines.get(k)
+        values.append(_iterate_value(chain.last.text, variable) if chain else "")
+    shown = ", ".join(f"{variable}_{k} = {pretty(lines[k].last.text)}" if k in lines
+                      else f"{variable}_{k} missing" for k in range(1, max(lines) + 1))
+    return Found(values, shown, lines[min(lines)].line)
+
+
+def _iterate_value(text: str, variable: str) -> str:
+    """An iterate as the kind reads it: a number, or for a vector ``[a, b]``."""
+    matrix = _MATRIX.search(text)
+    if matrix:
+        entries = [e.strip() for row in matrix.group(1).split("\\\\") for e in row.split("&") if e.strip()]
+        return "[" + ", ".join(entries) + "]"
+    text = re.sub(r"\^\s*(?:\{\s*)?(?:T|\\top|\\intercal|\\mathsf\{T\})(?:\s*\})?\s*$", "", text.strip())
+    return descent_text(text, variable)
+
+
+def _generic(view: View) -> Found:
+    found = _first_readable(view, _boxed(view))
+    if found is None:
+        found = _first_readable(view, [_tail(c) for c in _chains_in_order(view) if _ordinary(view, c)])
+    return found or Found(problem="no boxed answer, and no line of this part reads as an answer: "
+                                  "box your final answer with \\boxed{...}")
+
+
+READERS: dict[str, Callable[[View], Found]] = {
+    "expression": _expression, "matrix_expression": _expression, "number": _number,
+    "shape": _shape, "interval": _interval, "choice": _choice, "gd_iterates": _iterates,
+    "iterates": _iterates,
+}
+
+__all__ = ["Found", "MAX_CANDIDATES", "READERS", "View", "last_term", "read_answer"]
