@@ -186,9 +186,9 @@ def _evaluator(question, kind, definitions, part) -> Evaluator | None:
         return None
     if question.kind == "interval" and ns is not None:
         params = {k: v for k, v in getattr(kind, "params", {}).items()}
-        return Evaluator(ns, [scalar_batch(params)], rtol, atol, tuple(definitions), part)
+        return Evaluator(ns, [scalar_batch(params)], rtol, atol, tuple(definitions), part, True)
     if question.kind == "number":
-        return Evaluator(Namespace(), [scalar_batch({})], rtol, atol, tuple(definitions), part)
+        return Evaluator(Namespace(), [scalar_batch({})], rtol, atol, tuple(definitions), part, True)
     return None
 
 
@@ -212,6 +212,8 @@ def score_with_steps(outcome: Outcome, report: StepReport | None, share: float) 
     if report is None or outcome.status in (ERROR, TIMEOUT):
         return outcome
     notes = [outcome.feedback] if outcome.feedback else []
+    if outcome.status == CORRECT and (report.first_wrong or report.steps_checked or report.steps_skipped):
+        notes = ["your answer is right"]
     if report.first_wrong:
         if outcome.feedback and outcome.feedback in report.first_wrong:
             notes = []  # the wrong step already quotes the kind's feedback

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ..kinds.shape import split_shape
 from ..verdict import INVALID
@@ -69,6 +69,7 @@ class _Candidate:
     written: str
     line: int | None
     offset: int
+    chain: Chain | None = None
 
 
 def read_answer(view: View) -> Found:
@@ -92,9 +93,18 @@ def _readable(view: View, text: str) -> bool:
         return False
 
 
-def _first_readable(view: View, candidates: list[_Candidate], substitute: bool = True,
-                    transform: Callable[[str], str] = lambda t: t) -> Found | None:
-    for candidate in candidates[-MAX_CANDIDATES:][::-1]:
+def _first_readable(view: View, candidates: Iterable[_Candidate], substitute: bool = True,
+                    transform: Callable[[str], str] = lambda t: t,
+                    keep: Callable[[_Candidate], bool] | None = None) -> Found | None:
+    """The last candidate that reads (candidates are in document order; at most
+    ``MAX_CANDIDATES`` are tried, from the last one back; ``keep`` filters them lazily)."""
+    tried = 0
+    for candidate in reversed(list(candidates)):
+        if tried >= MAX_CANDIDATES:
+            break
+        if keep is not None and not keep(candidate):
+            continue
+        tried += 1
         written = transform(candidate.written)
         if not written.strip():
             continue
@@ -118,7 +128,11 @@ def _tail(chain: Chain) -> _Candidate:
     """The chain's last term (the one before a final ``= 0``)."""
     terms = chain.terms
     term = terms[-2] if len(terms) >= 2 and is_zero(terms[-1].text) else terms[-1]
-    return _Candidate(term.text, term.line, chain.offset)
+    return _Candidate(term.text, term.line, chain.offset, chain)
+
+
+def _ordinary_tail(view: View) -> Callable[[_Candidate], bool]:
+    return lambda candidate: candidate.chain is None or _ordinary(view, candidate.chain)
 
 
 def _ordinary(view: View, chain: Chain) -> bool:
@@ -161,8 +175,8 @@ def _expression(view: View) -> Found:
         asked = [_tail(c) for c in view.chains if _asks(view, c) and not c.definition]
         found = _first_readable(view, asked)
     if found is None:
-        others = [_tail(c) for c in _chains_in_order(view) if _ordinary(view, c)]
-        found = _first_readable(view, others)
+        others = [_tail(c) for c in _chains_in_order(view)]
+        found = _first_readable(view, others, keep=_ordinary_tail(view))
     return found or Found(problem="no boxed answer, and no line of this part reads as an answer "
                                   "(an expression in the question's names): box your final answer "
                                   "with \\boxed{...}")
@@ -171,7 +185,8 @@ def _expression(view: View) -> Found:
 def _number(view: View) -> Found:
     found = _first_readable(view, _boxed(view))
     if found is None:
-        found = _first_readable(view, [_tail(c) for c in _chains_in_order(view) if _ordinary(view, c)])
+        found = _first_readable(view, [_tail(c) for c in _chains_in_order(view)],
+                                keep=_ordinary_tail(view))
     return found or Found(problem="no boxed answer, and no line of this part ends in a number: "
                                   "box your final answer with \\boxed{...}")
 
@@ -279,7 +294,8 @@ def _iterate_value(text: str, variable: str) -> str:
 def _generic(view: View) -> Found:
     found = _first_readable(view, _boxed(view))
     if found is None:
-        found = _first_readable(view, [_tail(c) for c in _chains_in_order(view) if _ordinary(view, c)])
+        found = _first_readable(view, [_tail(c) for c in _chains_in_order(view)],
+                                keep=_ordinary_tail(view))
     return found or Found(problem="no boxed answer, and no line of this part reads as an answer: "
                                   "box your final answer with \\boxed{...}")
 

@@ -94,6 +94,8 @@ class Definition:
     value: str
     offset: int
     line: int
+    #: Said to be one (``let``, ``where``, ``:=``, an underbrace label), not just a line ``v = …``.
+    explicit: bool = True
 
 
 @dataclass(frozen=True)
@@ -502,7 +504,7 @@ def read_math(doc: Document, barriers: list[int] = ()) -> Reading:
     for chain in chains:
         if len(chain.terms) >= 2 and name_like(chain.terms[0].text):
             definitions.append(Definition(chain.terms[0].text, chain.terms[1].text, chain.offset,
-                                          chain.line))
+                                          chain.line, chain.definition))
     definitions.sort(key=lambda d: d.offset)
     return Reading(tuple(chains), tuple(boxed), tuple(definitions))
 

@@ -8,6 +8,7 @@ written entry by entry) is None, and a step with such a term is skipped, never c
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -22,6 +23,7 @@ from ..answers.nodes import Name, Size
 from ..kinds.support.symbolic import Batch, point_description, used_names
 from ..tolerance import within
 from .chains import Definition, looks_like_derivative
+from .latex import pretty
 
 #: Longest term read (the answer language's own limit).
 MAX_TERM = 2000
@@ -30,6 +32,10 @@ MAX_DEFINITION_DEPTH = 4
 _LONE_NUMBER = re.compile(r"^\s*[-−]?\s*(\d*)\.(\d+)\s*$")
 #: Decorations that keep a defined name's meaning (``\\vec{v}`` is the v defined earlier).
 _SAME_NAME_DECOR = ("", "vec", "bar")
+#: Decorations that make another name (``\\hat{y}`` is a prediction, not y): such a name reads
+#: only when the question declares it (``y_hat``) or the write-up defines it.
+_OTHER_NAME_DECOR = ("hat", "tilde", "dot")
+_NUMBER = re.compile(r"^\s*[-−]?\s*(?:\d+\.?\d*|\.\d+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,9 @@ class Evaluator:
     definitions: tuple[Definition, ...] = ()
     #: The question's part, for choosing among definitions of one name.
     part: tuple[int, int] = (0, 1 << 62)
+    #: Whether a plain line ``a = 2`` defines ``a`` (for numbers and iterates; in a derivation
+    #: it is more often an example than a definition).
+    numeric_definitions: bool = False
     _cache: dict = field(default_factory=dict, repr=False)
     _keys: dict | None = field(default=None, repr=False)
 
@@ -79,14 +88,21 @@ class Evaluator:
         if self._keys is None:
             keys: dict[str, list[Definition]] = {}
             for definition in self.definitions:
-                key = single_name(definition.name)
-                if key is None or not self._may_define(key[0]):
+                name = single_name(definition.name)
+                if name is None or (not definition.explicit and not self.numeric_definitions
+                                    and _NUMBER.match(definition.value)):
                     continue
-                keys.setdefault(key[0], []).append(definition)
+                key = _key(*name)
+                if key is None or not self._may_define(key):
+                    continue
+                keys.setdefault(key, []).append(definition)
             self._keys = keys
         return self._keys
 
     def _may_define(self, name: str) -> bool:
+        if "^" in name:  # \hat{y}: definable unless the question declares y_hat
+            base, decor = name.split("^")
+            return not self.ns.declares(f"{base}_{decor}")
         return not (self.ns.declares(name) or name in SPELLINGS or name in ("pi", "inf")
                     or name in LATEX_FUNCTIONS or name in self.ns.dims)
 
@@ -94,15 +110,25 @@ class Evaluator:
         """The definition of ``name`` that a term at ``offset`` uses: the last one before it, or
         else the first one after it within the part (``… = v x, where v = …``)."""
         options = self.defined().get(name, [])
+        if not options:
+            return None
         start, end = self.part
         if name in CONSTANTS:
             # `let e = W x + b - y` renames Euler's number only within that question's part.
             options = [d for d in options if start <= d.offset < end]
-        before = [d for d in options if d.offset <= offset]
-        if before:
-            return before[-1]
-        after = [d for d in options if offset < d.offset < end]
-        return after[0] if after else None
+            if not options:
+                return None
+        offsets = [d.offset for d in options] if len(options) < 8 else self._offsets(name, options)
+        index = bisect.bisect_right(offsets, offset)
+        if index:
+            return options[index - 1]
+        return options[0] if offset < options[0].offset < end else None
+
+    def _offsets(self, name: str, options: list[Definition]) -> list[int]:
+        key = ("offsets", name, len(options))
+        if key not in self._cache:
+            self._cache[key] = [d.offset for d in options]
+        return self._cache[key]
 
     def substitute(self, text: str, offset: int, depth: int = 0,
                    exclude: frozenset[str] = frozenset()) -> tuple[str, tuple[str, ...]]:
@@ -115,19 +141,20 @@ class Evaluator:
             return text, ()
         pieces, at, used = [], 0, []
         for index, token in enumerate(tokens):
-            if token.kind != NAME or token.value in exclude or token.decor not in _SAME_NAME_DECOR:
+            key = _key(token.value, token.decor) if token.kind == NAME else None
+            if key is None or key in exclude:
                 continue
             nxt = tokens[index + 1] if index + 1 < len(tokens) else None
             if nxt is not None and nxt.kind == LP and nxt.value == "(" and nxt.start == token.end:
                 continue  # v(x) is a call of something, not the value v
-            definition = self.definition_for(token.value, offset)
+            definition = self.definition_for(key, offset)
             if definition is None:
                 continue
             value, inner = self.substitute(definition.value, definition.offset, depth + 1,
-                                           exclude | {token.value})
+                                           exclude | {key})
             pieces += [text[at:token.start], "(", value, ")"]
             at = token.end
-            used += [token.value, *inner]
+            used += [pretty(definition.name), *inner]
         if not used:
             return text, ()
         pieces.append(text[at:])
@@ -145,7 +172,7 @@ class Evaluator:
             return None if cached is None else Value(written, text, cached.expression,
                                                      cached.values, used)
         value = None
-        if _bare_e(text, self.ns):
+        if _bare_e(text, self.ns) or self._other_name(text):
             self._cache[key] = None
             return None
         try:
@@ -159,6 +186,17 @@ class Evaluator:
             value = None
         self._cache[key] = value
         return value
+
+    def _other_name(self, text: str) -> bool:
+        """A name such as ``\\hat{y}`` that the question does not declare (``y_hat``)."""
+        if "\\" not in text:
+            return False
+        try:
+            tokens = tokenize(text)
+        except AnswerError:
+            return False
+        return any(t.kind == NAME and t.decor in _OTHER_NAME_DECOR
+                   and not self.ns.declares(f"{t.value}_{t.decor}") for t in tokens)
 
     def gradient_of(self, value: Value, wrt: str, transpose: bool) -> tuple[np.ndarray, ...] | None:
         """The exact gradient of a scalar term with respect to symbol ``wrt`` at every batch."""
@@ -234,6 +272,13 @@ def single_name(text: str) -> tuple[str, str] | None:
     if len(tokens) != 2 or tokens[0].kind != NAME:
         return None
     return tokens[0].value, tokens[0].decor
+
+
+def _key(name: str, decor: str) -> str | None:
+    """How a written name is known among definitions: ``v`` (also ``\\vec{v}``), ``y^hat``."""
+    if decor in _SAME_NAME_DECOR:
+        return name
+    return f"{name}^{decor}" if decor in _OTHER_NAME_DECOR else None
 
 
 def _bare_e(text: str, ns: Namespace) -> bool:
