@@ -36,7 +36,8 @@ from ..answers import Namespace
 from ..verdict import CORRECT, ERROR, INVALID, MISSING, TIMEOUT, Outcome
 from .answers import MAX_CANDIDATES, Found, View, read_answer
 from .chains import read_math
-from .extract import MAX_BLOCKS, MAX_CHARS, extract
+from .extract import MAX_BLOCKS, MAX_CHARS
+from .extract import extract as extract_document
 from .locate import locate_parts
 from .points import Evaluator, scalar_batch
 from .steps import MAX_STEPS, StepTally, check_chains, check_descent, target_of
@@ -127,7 +128,7 @@ def read_writeup(text: str, kind: Literal["md", "tex"], rubric: Any,
     if kind not in ("md", "tex"):
         raise ValueError(f"a write-up is md or tex, not {kind!r}")
     questions = [q for q in rubric.questions if not getattr(prepared[q.id], "runs_code", False)]
-    doc = extract(text, kind, {q.id for q in questions})
+    doc = extract_document(text, kind, {q.id for q in questions})
     notes = list(doc.notes)
     parts, problems = locate_parts(doc, questions)
     reading = read_math(doc, [part.start for part in parts.values()])

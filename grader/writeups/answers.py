@@ -131,6 +131,18 @@ def _tail(chain: Chain) -> _Candidate:
     return _Candidate(term.text, term.line, chain.offset, chain)
 
 
+def _claims(chain: Chain) -> list[_Candidate]:
+    """The terms a chain claims as its result, last first: its right sides (every one equals
+    the last), without a final ``= 0``; so a last term that does not read (``\\frac{e^x}{S}``
+    with S undefined) gives way to the one before it."""
+    terms = list(chain.terms)
+    if len(terms) >= 2 and is_zero(terms[-1].text):
+        terms = terms[:-1]
+    leading = leading_derivative(chain)
+    start = leading[0] + 1 if leading is not None else (1 if len(terms) >= 2 else 0)
+    return [_Candidate(t.text, t.line, chain.offset, chain) for t in terms[start:]]
+
+
 def _ordinary_tail(view: View) -> Callable[[_Candidate], bool]:
     return lambda candidate: candidate.chain is None or _ordinary(view, candidate.chain)
 
@@ -172,10 +184,10 @@ def _chains_in_order(view: View) -> list[Chain]:
 def _expression(view: View) -> Found:
     found = _first_readable(view, _boxed(view))
     if found is None:
-        asked = [_tail(c) for c in view.chains if _asks(view, c) and not c.definition]
+        asked = [t for c in view.chains if _asks(view, c) and not c.definition for t in _claims(c)]
         found = _first_readable(view, asked)
     if found is None:
-        others = [_tail(c) for c in _chains_in_order(view)]
+        others = [t for c in _chains_in_order(view) for t in _claims(c)]
         found = _first_readable(view, others, keep=_ordinary_tail(view))
     return found or Found(problem="no boxed answer, and no line of this part reads as an answer "
                                   "(an expression in the question's names): box your final answer "
@@ -213,19 +225,37 @@ def _shape(view: View) -> Found:
     return found or Found(problem="no shape found in this part (write it as n \\times 1, and box it)")
 
 
+_CONNECTIVE = re.compile(r"\\(?:text|mathrm|textrm|mbox|quad|qquad)\s*(?:\{\s*(and|or)\s*\})?")
+
+
 def _interval(view: View) -> Found:
-    found = _first_readable(view, _boxed(view), substitute=False)
+    connectives = lambda text: _CONNECTIVE.sub(lambda m: f" {m.group(1) or ''} ", text)  # noqa: E731
+    found = _first_readable(view, _boxed(view), substitute=False, transform=connectives)
     if found is None:
-        candidates = []
+        candidates: list[_Candidate] = []
         for chain in _chains_in_order(view):
             if chain.definition:
                 continue
-            candidates.append(_Candidate(chain.last.text, chain.last.line, chain.offset))
-            if chain.source and chain.source != chain.last.text:
-                candidates.append(_Candidate(chain.source, chain.line, chain.offset))
-        found = _first_readable(view, candidates, substitute=False)
+            # Tried from the end: the whole row first (``\\alpha > 0 \\text{ and } \\alpha < 2``
+            # is one answer), then the statement, then its last term.
+            for text in (chain.last.text, chain.source, chain.row):
+                if text:
+                    candidates.append(_Candidate(text, chain.line, chain.offset))
+        candidates = _dedupe(candidates[::-1])[::-1]
+        found = _first_readable(view, candidates, substitute=False, transform=connectives)
     return found or Found(problem="no boxed answer, and no line of this part reads as an interval "
                                   "(like 0 < \\alpha < 2): box your final answer")
+
+
+def _dedupe(candidates: list[_Candidate]) -> list[_Candidate]:
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for candidate in candidates:
+        key = (candidate.written, candidate.offset)
+        if key not in seen:
+            seen.add(key)
+            out.append(candidate)
+    return out
 
 
 def _choice(view: View) -> Found:

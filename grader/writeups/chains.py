@@ -48,6 +48,9 @@ _KEEP_TEXT = frozenset(SPELLINGS) | {"ReLU", "Relu", "sgn", "argmax", "argmin"}
 _ASIDE_START = re.compile(r"\s*(?:\\because|\\text|\\mbox|\\textrm|\\textit|\\textbf|\\small|"
                           r"\\footnotesize|\\scriptsize|\\color|\\tag|(?:\\operatorname\s*\{\s*|"
                           r"\\mathrm\s*\{\s*|\\)?dim\b|by\b|from\b|using\b|since\b|see\b)")
+#: ``\\text{where }``, ``\\text{, let}``: a remark that introduces a definition, not an aside.
+_DEFINING_REMARK = re.compile(r"\\(?:text|textrm|mbox|textit|intertext)\s*\{[^{}]*\b(?:where|let|with|define|"
+                              r"denote|set|here)\b", re.I)
 _SHAPE = re.compile(r"^\s*(?=[^()]*[A-Za-z])[A-Za-z0-9]{1,3}\s*(?:\\times|×|\*)\s*[A-Za-z0-9]{1,3}\s*$")
 _SPACE = re.compile(r"\s*(?:\\mathbb\s*\{?\s*R\s*\}?|\\R\b|ℝ|\\Re\b|\\mathbf\s*\{\s*R\s*\})")
 _ENV = re.compile(r"\\(begin|end)\s*\{\s*([A-Za-z]+\*?)\s*\}")
@@ -80,6 +83,9 @@ class Chain:
     source: str = ""
     #: Shapes written beside the terms (``\\underbrace{…}_{n \\times 1}``, ``\\in \\mathbb{R}^{…}``).
     annotations: tuple[str, ...] = ()
+    #: The whole row the chain starts on (annotations removed), for answers that span
+    #: statements (``\\alpha > 0 \\text{ and } \\alpha < 2``).
+    row: str = ""
 
     @property
     def last(self) -> Term:
@@ -331,7 +337,9 @@ class _RowScanner:
             rest = row[arg_end:].lstrip()
             if not rest or rest[0] in "=&":
                 return arg_end
-            if _ASIDE_START.match(rest) or rest[0] in "([" or rest.startswith(("\\left", "\\{", "\\Big", "\\big")):
+            defining = _DEFINING_REMARK.match(rest)
+            if not defining and (_ASIDE_START.match(rest) or rest[0] in "(["
+                                 or rest.startswith(("\\left", "\\{", "\\Big", "\\big"))):
                 self.end_statement("aside", i)
                 self.annotations.append(rest)
                 return len(row)
@@ -370,8 +378,7 @@ class _RowScanner:
         content = row[inside:close - _closer_width(row, close)]
         if not (_ASIDE_START.match(content) or _SHAPE.match(content)):
             return False
-        self.annotations.append(content.split("=", 1)[-1] if re.match(r"\s*(?:\\\w+\s*\{\s*)?\\?dim", content)
-                                else content)
+        self.annotations.append(content)
         self.after_aside = close
         return True
 
@@ -442,11 +449,26 @@ def _statement_end(row: str, i: int) -> int:
     return n
 
 
+_DIM = re.compile(r"^\s*(?:\\(?:operatorname|mathrm|text)\s*\{\s*dim\s*\}|\\dim|dim)\s*(?:=|:)\s*")
+
+
+def _annotation(text: str) -> str:
+    """An aside as a shape may be read from it: ``(\\dim = n \\times 1)`` → ``n \\times 1``."""
+    text = text.strip()
+    for left, right in (("\\left(", "\\right)"), ("(", ")"), ("\\left[", "\\right]"), ("[", "]")):
+        if text.startswith(left) and text.endswith(right):
+            text = text[len(left):-len(right)].strip()
+            break
+    return clean(_DIM.sub("", text))
+
+
 def clean(text: str) -> str:
     """A term ready for the answer language: OCR spacing around ``_`` and ``^`` closed up
-    (``f _ { i }`` → ``f_{i}``), trailing punctuation removed."""
-    text = _OCR_SPACING.sub("", text)
-    return text.strip().rstrip(".,;:").strip()
+    (``f _ { i }`` → ``f_{i}``), trailing punctuation and a brace group around it all removed."""
+    text = _OCR_SPACING.sub("", text).strip().rstrip(".,;:").strip()
+    while text.startswith("{") and braced(text, 0) == len(text):
+        text = text[1:-1].strip()
+    return text
 
 
 def is_zero(text: str) -> bool:
@@ -472,14 +494,15 @@ def name_like(text: str) -> bool:
 
 class _Builder:
     def __init__(self, terms: list[Term], offset: int, display: bool, definition: bool,
-                 equation: bool, source: str, annotations: list[str]):
+                 equation: bool, source: str, annotations: list[str], row: str):
         self.terms, self.offset, self.display = terms, offset, display
         self.definition, self.equation, self.source = definition, equation, source
-        self.annotations = annotations
+        self.annotations, self.row = annotations, row
 
     def freeze(self) -> Chain:
         return Chain(tuple(self.terms), self.offset, self.terms[0].line, self.display,
-                     self.definition, self.equation, self.source, tuple(self.annotations))
+                     self.definition, self.equation, self.source, tuple(self.annotations),
+                     self.row)
 
 
 def read_math(doc: Document, barriers: list[int] = ()) -> Reading:
@@ -502,7 +525,7 @@ def read_math(doc: Document, barriers: list[int] = ()) -> Reading:
         last_block_end = block.end
     chains = [b.freeze() for b in builders if b is not None and b.terms]
     for chain in chains:
-        if len(chain.terms) >= 2 and name_like(chain.terms[0].text):
+        if not chain.definition and len(chain.terms) >= 2 and name_like(chain.terms[0].text):
             definitions.append(Definition(chain.terms[0].text, chain.terms[1].text, chain.offset,
                                           chain.line, chain.definition))
     definitions.sort(key=lambda d: d.offset)
@@ -532,7 +555,7 @@ def _read_block(doc: Document, block: MathBlock, builders: list, boxed: list, de
             elif _SHAPE.match(label) or label:
                 shapes.append(label)
         scanner = _RowScanner(text).run()
-        shapes += [clean(a) for a in scanner.annotations]
+        shapes += [_annotation(a) for a in scanner.annotations]
         for statement in scanner.statements:
             terms = [Term(clean(t), line + text.count("\n", 0, position)) for t, position in statement.terms]
             terms = [t for t in terms if t.text]
@@ -550,7 +573,7 @@ def _read_block(doc: Document, block: MathBlock, builders: list, boxed: list, de
             equation = cue or (previous_equation and statement.joined == "implies")
             builder = _Builder(terms, offset, block.display,
                                bool(intro in DEFINING_WORDS and intro) or statement.defines,
-                               equation, source, list(shapes))
+                               equation, source, list(shapes), clean(text))
             builders.append(builder)
             if builder.definition and len(terms) >= 2 and name_like(terms[0].text):
                 definitions.append(Definition(terms[0].text, terms[1].text, offset, terms[0].line))

@@ -1,4 +1,4 @@
-"""Each question's part of a write-up.
+r"""Each question's part of a write-up.
 
 A template marker (``<!-- q1.sigmoid -->`` in Markdown; ``% q1.sigmoid`` or
 ``\\begin{answer}{q1.sigmoid}`` in LaTeX) starts a question's part wherever it is. Otherwise the
