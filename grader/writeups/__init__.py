@@ -40,6 +40,7 @@ from .extract import MAX_BLOCKS, MAX_CHARS
 from .extract import extract as extract_document
 from .locate import locate_parts
 from .points import Evaluator, scalar_batch
+from . import steps as steps_module
 from .steps import MAX_STEPS, StepTally, check_chains, check_descent, target_of
 
 __all__ = ["MAX_BLOCKS", "MAX_CANDIDATES", "MAX_CHARS", "MAX_STEPS", "StepReport", "Writeup",
@@ -169,7 +170,7 @@ def _read_question(question, kind, doc, reading, part) -> tuple[Found, StepTally
     else:
         tally = StepTally()
     if tally.full:
-        tally.notes = [f"only the first {MAX_STEPS} steps were checked"]
+        tally.notes = [f"only the first {steps_module.MAX_STEPS} steps were checked"]
     return found, tally
 
 
