@@ -15,6 +15,7 @@ that steps and answers that use the name can be read.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ from ..answers.builtins import SPELLINGS
 from .extract import Document, MathBlock, block_start
 from .latex import _COMMAND, argument, braced, skip_space, unwrap
 
+#: Boxes read per row (a row of thousands of boxes is not an answer).
+MAX_BOXED = 20
 #: Environments that only align rows; their ``\\\\`` separates rows of a derivation.
 ALIGNING = frozenset({"aligned", "align", "align*", "split", "gathered", "gather", "gather*",
                       "alignat", "alignat*", "alignedat", "eqnarray", "eqnarray*", "multline",
@@ -256,8 +259,10 @@ class _RowScanner:
         return self
 
     def _is_equals(self, i: int) -> bool:
-        row = self.row
-        before = row[:i].rstrip()[-1:] if i else ""
+        row, j = self.row, i - 1
+        while j >= 0 and row[j] in " \t\n":
+            j -= 1
+        before = row[j] if j >= 0 else ""
         return before not in ("<", ">", "!", ":", "=") and not row.startswith("=", i + 1)
 
     def emit(self, text: str, at: int) -> None:
@@ -545,7 +550,7 @@ def _read_block(doc: Document, block: MathBlock, builders: list, boxed: list, de
         line = doc.line_of(offset)
         unwrapped = unwrap(row)
         text = unwrapped.text
-        for content, position in unwrapped.boxed:
+        for content, position in unwrapped.boxed[:MAX_BOXED]:
             boxed.append(Boxed(clean(content), offset, line + text.count("\n", 0, position)))
         shapes = []
         for label, labelled in unwrapped.labels:
@@ -556,8 +561,10 @@ def _read_block(doc: Document, block: MathBlock, builders: list, boxed: list, de
                 shapes.append(label)
         scanner = _RowScanner(text).run()
         shapes += [_annotation(a) for a in scanner.annotations]
+        breaks = [m.start() for m in re.finditer("\n", text)]
         for statement in scanner.statements:
-            terms = [Term(clean(t), line + text.count("\n", 0, position)) for t, position in statement.terms]
+            terms = [Term(clean(t), line + bisect.bisect_left(breaks, position))
+                     for t, position in statement.terms]
             terms = [t for t in terms if t.text]
             if not terms:
                 continue

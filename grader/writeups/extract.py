@@ -200,6 +200,10 @@ def _comment_start(line: str) -> int:
 def _blocks(text: str, kind: str, notes: list[str]) -> list[MathBlock]:
     blocks: list[MathBlock] = []
     i, n = 0, len(text)
+    # Where a closing delimiter was looked for and not found: no later opener of the same kind
+    # can be closed either, so the text is never searched again (linear time on hostile input).
+    unclosed: dict[str, int] = {}
+    blank = _Paragraphs(text)
     while i < n:
         match = _OPENER.search(text, i)
         if match is None:
@@ -213,33 +217,27 @@ def _blocks(text: str, kind: str, notes: list[str]) -> list[MathBlock]:
                          f"first {MAX_BLOCKS:,} were read")
             break
         start = match.end()
-        if token == "$$":
-            close = _find_unescaped(text, "$$", start)
-            display, delimiter, width = True, "$$", 2
-        elif token == "$":
+        if token == "$":
             # Inline math never crosses a blank line: a lone dollar sign is prose.
-            paragraph = _BLANK_LINE.search(text, start)
-            close = _inline_close(text, start, paragraph.start() if paragraph else n, kind)
+            close = _inline_close(text, start, blank.end_after(start), kind)
             display, delimiter, width = False, "$", 1
-        elif token == "\\[":
-            close = text.find("\\]", start)
-            display, delimiter, width = True, "\\[", 2
-        elif token == "\\(":
-            close = text.find("\\)", start)
-            display, delimiter, width = False, "\\(", 2
         else:
             name = match.group(1)
-            if name not in DISPLAY_ENVIRONMENTS and name not in INLINE_ENVIRONMENTS:
+            if name is not None and name not in DISPLAY_ENVIRONMENTS and name not in INLINE_ENVIRONMENTS:
                 i = match.end()
                 continue
-            end_match = re.compile(r"\\end\s*\{\s*" + re.escape(name) + r"\s*\}").search(text, start)
-            close = end_match.start() if end_match else -1
-            display, delimiter = name not in INLINE_ENVIRONMENTS, name
-            width = (end_match.end() - end_match.start()) if end_match else 0
+            closer = _CLOSERS.get(token) or f"\\end{{{name}}}"
+            display = token in ("$$", "\\[") or (name is not None and name not in INLINE_ENVIRONMENTS)
+            delimiter = name or token
+            close, width = -1, 0
+            if unclosed.get(closer, n + 1) > start:
+                close, width = _close(text, token, name, start)
+                if close < 0:
+                    unclosed[closer] = min(unclosed.get(closer, n + 1), start)
+                    if display:
+                        notes.append(f"line {text.count(chr(10), 0, match.start()) + 1}: `{token}` is "
+                                     "never closed; the math after it was not read")
         if close < 0:
-            if display:
-                notes.append(f"line {text.count(chr(10), 0, match.start()) + 1}: `{token}` is "
-                             "never closed; the math after it was not read")
             i = match.end()
             continue
         body = text[start:close]
@@ -249,6 +247,34 @@ def _blocks(text: str, kind: str, notes: list[str]) -> list[MathBlock]:
         blocks.append(MathBlock(body, start, close + width, display, delimiter))
         i = close + width
     return blocks
+
+
+_CLOSERS = {"$$": "$$", "\\[": "\\]", "\\(": "\\)"}
+
+
+def _close(text: str, token: str, name: str | None, start: int) -> tuple[int, int]:
+    """Where the math opened by ``token`` (or ``\\begin{name}``) at ``start`` closes, and the
+    closing delimiter's width; (-1, 0) when it never does."""
+    if token == "$$":
+        return _find_unescaped(text, "$$", start), 2
+    if name is None:
+        return text.find(_CLOSERS[token], start), 2
+    end = re.compile(r"\\end\s*\{\s*" + re.escape(name) + r"\s*\}").search(text, start)
+    return (end.start(), end.end() - end.start()) if end else (-1, 0)
+
+
+class _Paragraphs:
+    """The end of the paragraph around an offset (the next blank line), found once per paragraph."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.start, self.end = -1, -1
+
+    def end_after(self, at: int) -> int:
+        if not self.start <= at < self.end:
+            found = _BLANK_LINE.search(self.text, at)
+            self.start, self.end = at, found.start() if found else len(self.text)
+        return self.end
 
 
 def _inline_close(text: str, start: int, limit: int, kind: str) -> int:
@@ -261,7 +287,7 @@ def _inline_close(text: str, start: int, limit: int, kind: str) -> int:
     tries = 0
     while kind == "md" and close >= 0 and (text[close - 1].isspace() or text[close + 1:close + 2].isdigit()):
         tries += 1
-        close = _find_unescaped(text, "$", close + 1, limit) if tries < 50 else -1
+        close = _find_unescaped(text, "$", close + 1, limit) if tries < 8 else -1
     return close
 
 

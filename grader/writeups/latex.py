@@ -94,12 +94,19 @@ class Unwrapped:
 def unwrap(text: str, depth: int = 0) -> Unwrapped:
     """``text`` with annotations that carry no value removed (their content kept)."""
     out: list[str] = []
+    size = 0
     result = Unwrapped("")
+
+    def put(piece: str) -> None:
+        nonlocal size
+        out.append(piece)
+        size += len(piece)
+
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
         if ch != "\\":
-            out.append(ch)
+            put(ch)
             i += 1
             continue
         match = _COMMAND.match(text, i)
@@ -108,14 +115,14 @@ def unwrap(text: str, depth: int = 0) -> Unwrapped:
         if depth >= MAX_NESTING or not (name in KEEP_ARGUMENT or name in BOXES or name in BRACES
                                         or name in LABELLED or name in DROP_WITH_ARGUMENT
                                         or name in DROP or name == "operatorname*"):
-            out.append(match.group())
+            put(match.group())
             i = end
             continue
         if name in DROP:
             i = end
             continue
         if name == "operatorname*":
-            out.append("\\operatorname")
+            put("\\operatorname")
             i = end
             continue
         if name in DROP_WITH_ARGUMENT:
@@ -144,28 +151,28 @@ def unwrap(text: str, depth: int = 0) -> Unwrapped:
             label = argument(text, end)
             body = argument(text, label[1]) if label else None
             if label is None or body is None:
-                out.append(match.group())
+                put(match.group())
                 i = end
                 continue
             if body[0].strip() == "=":
-                out.append(" := " if _DEFINITION_LABEL.match(label[0]) else " = ")
+                put(" := " if _DEFINITION_LABEL.match(label[0]) else " = ")
             else:
                 inner = unwrap(body[0], depth + 1)
-                _merge(result, inner, len("".join(out)))
-                out.append(inner.text)
+                _merge(result, inner, size)
+                put(inner.text)
                 result.labels.append((label[0], inner.text))
             i = body[1]
             continue
         arg = argument(text, end)
         if arg is None:
-            out.append(match.group())
+            put(match.group())
             i = end
             continue
         content, i = arg
         if name in ("fbox", "framebox", "colorbox", "fcolorbox", "textcolor"):
             content = content.strip().strip("$")
         inner = unwrap(content, depth + 1)
-        position = len("".join(out))
+        position = size
         _merge(result, inner, position)
         if name in BOXES:
             result.boxed.append((inner.text, position))
@@ -177,7 +184,7 @@ def unwrap(text: str, depth: int = 0) -> Unwrapped:
                 if label is not None:
                     result.labels.append((label[0], inner.text))
                     i = label[1]
-        out.append(inner.text)
+        put(inner.text)
     result.text = "".join(out)
     return result
 

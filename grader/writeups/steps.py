@@ -99,14 +99,13 @@ def _check_chain(chain: Chain, evaluator: Evaluator, target: Target | None, tall
     derivative_wrong = False
     if leading is not None:
         derivative_wrong = _check_derivative(chain, leading[0], leading[1], evaluator, target, tally)
-    values = [evaluator.read(term.text, chain.offset) if i >= first else None
-              for i, term in enumerate(terms)]
     later_ok, later_checked = True, 0
+    b = evaluator.read(terms[first].text, chain.offset) if first < len(terms) else None
     for i in range(first, len(terms) - 1):
         if tally.full:
-            tally.skipped += 1
-            continue
-        a, b = values[i], values[i + 1]
+            tally.skipped += len(terms) - 1 - i
+            break
+        a, b = b, evaluator.read(terms[i + 1].text, chain.offset)
         if is_zero(terms[i + 1].text) and not is_zero(terms[i].text):
             continue  # `... = 0`: setting it to zero, not a claim that it is zero
         if a is None or b is None or a.is_assignment or b.is_assignment:
