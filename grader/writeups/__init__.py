@@ -161,7 +161,8 @@ def _read_question(question, kind, doc, reading, part) -> tuple[Found, StepTally
     boxed = [b for b in reading.boxed if inside(b.offset)]
     evaluator = _evaluator(question, kind, reading.definitions, (part.start, part.end))
     target = target_of(kind) if evaluator is not None and evaluator.ns is getattr(kind, "ns", None) else None
-    view = View(question.kind, kind, chains, boxed, doc.prose(part.start, part.end), evaluator, target)
+    view = View(question.kind, kind, chains, boxed, doc.prose(part.start, part.end), evaluator, target,
+                doc.text[part.start:part.end], part.start, doc.line_of)
     found = read_answer(view)
     if view.lines:
         tally, _ = check_descent(view.lines, kind)

@@ -61,6 +61,12 @@ class View:
     prose: str
     evaluator: Evaluator | None
     target: Target | None
+    #: The part's text, math included (for tables of iterates).
+    text: str = ""
+    #: Offset of the part's first character in the document (``text`` starts there).
+    start: int = 0
+    #: The document's line of an offset.
+    line_of: Callable[[int], int] | None = None
     lines: dict[int, Chain] = field(default_factory=dict)
 
 
@@ -291,24 +297,102 @@ def _only_option(view: View) -> Found | None:
 def _iterates(view: View) -> Found:
     question = view.kind.question
     variable, steps = question.variable, question.steps
+    # (offset, k) → (value as written, line); later entries for the same k win.
+    entries: dict[int, tuple[int, str, int | None]] = {}
     lines: dict[int, Chain] = {}
+    rows_seen: set[tuple[int, str]] = set()
+    tuple_rows: set[tuple[int, str]] = set()
     for chain in view.chains:
-        if len(chain.terms) < 2:
+        row = (chain.offset, chain.row)
+        if row not in rows_seen:
+            rows_seen.add(row)
+            for k, value in _tuple_iterates(chain.row, variable):
+                tuple_rows.add(row)
+                if 1 <= k <= steps:
+                    entries[k] = (chain.offset, value, chain.line)
+                    lines.pop(k, None)
+        if len(chain.terms) < 2 or row in tuple_rows:
             continue
         k = iterate_index(chain.terms[0].text, variable)
-        if k is not None and 1 <= k <= steps:
+        if k is not None and 1 <= k <= steps and chain.offset >= entries.get(k, (-1,))[0]:
             lines[k] = chain
+            entries[k] = (chain.offset, chain.last.text, chain.last.line)
+    for k, value, line, offset in _table_iterates(view, variable):
+        if 1 <= k <= steps and offset >= entries.get(k, (-1,))[0]:
+            entries[k] = (offset, value, line)
+            lines.pop(k, None)
     view.lines.update(lines)
-    if not lines:
+    if not entries:
         return Found(problem=f"no line of this part starts with {variable}_1, {variable}_2, ... "
                              f"(write each iterate as {variable}_k = ...)")
-    values: list[str] = []
-    for k in range(1, max(lines) + 1):
-        chain = lines.get(k)
-        values.append(_iterate_value(chain.last.text, variable) if chain else "")
-    shown = ", ".join(f"{variable}_{k} = {pretty(lines[k].last.text)}" if k in lines
-                      else f"{variable}_{k} missing" for k in range(1, max(lines) + 1))
-    return Found(values, shown, lines[min(lines)].line)
+    last = max(entries)
+    values = [_iterate_value(entries[k][1], variable) if k in entries else "" for k in range(1, last + 1)]
+    shown = ", ".join(f"{variable}_{k} = {pretty(entries[k][1])}" if k in entries
+                      else f"{variable}_{k} missing" for k in range(1, last + 1))
+    return Found(values, shown, entries[min(entries)][2])
+
+
+def _tuple_iterates(row: str, variable: str) -> list[tuple[int, str]]:
+    """``w_1, w_2, w_3 = 50, 75, 87.5`` (also in brackets): the iterates it names, in order."""
+    if row.count("=") != 1 or "," not in row:
+        return []
+    left, right = (_unbracket(side) for side in row.split("="))
+    names, values = _commas(left), _commas(right)
+    if len(names) < 2 or len(names) != len(values):
+        return []
+    ks = [iterate_index(name, variable) for name in names]
+    if any(k is None for k in ks):
+        return []
+    return list(zip(ks, values))  # type: ignore[arg-type]
+
+
+def _unbracket(text: str) -> str:
+    text = text.strip()
+    for left, right in (("\\left(", "\\right)"), ("(", ")"), ("\\left[", "\\right]"), ("[", "]")):
+        if text.startswith(left) and text.endswith(right):
+            return text[len(left):-len(right)]
+    return text
+
+
+def _commas(text: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for ch in text:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current).strip())
+    return [p for p in parts if p]
+
+
+_TABLE_ROW = re.compile(r"^[ \t]*\|?(.+\|.+?)\|?[ \t]*$", re.M)
+
+
+def _table_iterates(view: View, variable: str) -> list[tuple[int, str, int | None, int]]:
+    """Rows of a Markdown table whose header names the iterates (``| k | w_k |``), as
+    (k, value, line, offset)."""
+    out: list[tuple[int, str, int | None, int]] = []
+    column = None
+    for match in _TABLE_ROW.finditer(view.text):
+        cells = [c.strip().strip("$").strip() for c in match.group(1).split("|")]
+        if column is None:
+            named = [i for i, c in enumerate(cells)
+                     if re.match(r"^\\?" + re.escape(variable) + r"(?![A-Za-z])", c)]
+            if named and named[0] > 0:
+                column = named[0]
+            continue
+        if all(re.fullmatch(r":?-+:?", c) for c in cells if c):
+            continue
+        k = re.fullmatch(r"(?:k\s*=\s*)?(\d{1,3})", cells[0]) if cells else None
+        if k is None or column >= len(cells) or not cells[column]:
+            continue
+        offset = view.start + match.start()
+        line = view.line_of(offset) if view.line_of else None
+        out.append((int(k.group(1)), cells[column], line, offset))
+    return out
 
 
 def _iterate_value(text: str, variable: str) -> str:

@@ -485,6 +485,8 @@ _NAME_LIKE = re.compile(r"^(?:\\(?:bar|vec|mathbf|boldsymbol|bm|hat|tilde|mathca
                         r"mathit)\s*\{\s*)?\\?[A-Za-z]+\s*\}?\s*(?:_\s*\{?\s*[A-Za-z0-9]+\s*\}?)?$")
 _PROSE_INTRO = re.compile(r"\b(let|where|with|define|defining|denote|set|put|here)\b[^.$\n:]{0,30}:?\s*$",
                           re.I)
+#: Prose that announces the answer: the math after it counts as boxed.
+_PROSE_ANSWER = re.compile(r"\b(?:final\s+)?answer\s*(?:is|:)?\s*[*_]*\s*:?[*_]*\s*$", re.I)
 _PROSE_EQUATION = re.compile(r"\b(?:solv\w*|setting|set\s+(?:it|this|them|the\s+\w+)?\s*(?:to|equal)|"
                              r"equal\s+to\s+(?:zero|0)|stationary|normal\s+equations?|"
                              r"minimi[sz]\w*|maximi[sz]\w*|optimal)\b", re.I)
@@ -526,6 +528,12 @@ def read_math(doc: Document, barriers: list[int] = ()) -> Reading:
         intro_match = _PROSE_INTRO.search(before)
         pending = intro_match.group(1).lower() if intro_match else ""
         cue = bool(_PROSE_EQUATION.search(before))
+        if _PROSE_ANSWER.search(before[-40:]):
+            rows = split_rows(block.text)
+            if rows:
+                last = unwrap(rows[-1][0]).text
+                boxed.append(Boxed(clean(last), block.offset + rows[-1][1],
+                                   doc.line_of(block.offset + rows[-1][1])))
         _read_block(doc, block, builders, boxed, definitions, pending, cue)
         last_block_end = block.end
     chains = [b.freeze() for b in builders if b is not None and b.terms]
@@ -603,7 +611,7 @@ class Derivative:
     wrt: str | None
 
 
-_D = r"(?:\\partial|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|\\text\s*\{\s*d\s*\}|\\rm\s+d|d)"
+_D = r"(?:\\partial|\\(?:mathrm|operatorname|text|mathit)\s*\{\s*~?\s*d\s*\}|\\rm\s+d|d)"
 _FRAC = re.compile(r"^\s*\\[dtc]?frac\s*")
 _MARK = re.compile(r"^\s*(" + _D + r")(?![A-Za-z]{2,})\s*")
 _NABLA = re.compile(r"^\s*\\nabla(?![A-Za-z])\s*")

@@ -178,3 +178,40 @@ def test_code_questions_are_not_read_from_a_writeup(rubric_from):
         """)
     writeup = read_writeup("x $$2$$", "md", rubric, prepared)
     assert set(writeup.reports) == {"q.n"}
+
+
+def test_iterates_from_a_markdown_table(read_hw1, hw1w):
+    value, report = answer(read_hw1, "q4.iterates_a05", """
+        | $k$ | $w_k$ | $L(w_k)$ |
+        |-----|-------|----------|
+        | 1 | $50$ | 1250 |
+        | 2 | 75 | 312.5 |
+        | 3 | $\\frac{175}{2}$ | |
+        | 4 | 93.75 | |
+        """)
+    assert value == ["50", "75", "\\frac{175}{2}", "93.75"]
+    assert report.answer_line == 4
+    assert hw1w[1]["q4.iterates_a05"].check(value).status == "correct"
+
+
+@pytest.mark.parametrize("body", [r"$w_1, w_2, w_3, w_4 = 50, 75, 87.5, 93.75$",
+                                  r"$$(w_1, w_2, w_3, w_4) = \left(50, 75, 87.5, 93.75\right)$$"])
+def test_iterates_from_one_tuple(read_hw1, body):
+    value, _ = answer(read_hw1, "q4.iterates_a05", body)
+    assert value == ["50", "75", "87.5", "93.75"]
+
+
+def test_prose_that_announces_the_answer_counts_as_a_box(read_hw1):
+    value, _ = answer(read_hw1, "q1.sigmoid", r"""
+        Final answer: $f(1-f)$.
+        Check: $$f(0)(1-f(0)) = \frac{1}{4}$$
+        """)
+    assert value == "f(1-f)"
+
+
+def test_ocr_differentials(read_hw1):
+    value, report = answer(read_hw1, "q1.sigmoid", r"""
+        $$\frac{\mathrm{d} f}{\mathrm{~d} x}=\frac{e^{-x}}{\left(1+e^{-x}\right)^{2}}=f(x)(1-f(x))$$
+        """)
+    assert value == "f(x)(1-f(x))"
+    assert report.steps_checked == 2

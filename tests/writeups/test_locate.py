@@ -51,7 +51,32 @@ def test_a_pattern_that_finds_nothing_is_named():
     found, problems, _ = parts(HANDOUT, questions)
     assert "q3.a" not in found
     assert problems["q3.a"] == ("could not find this question's part: `Question\\s*3` (locate[0]) "
-                                "found nothing after the start of q1.a (line 2)")
+                                "found nothing in the write-up")
+    _, problems, _ = parts(HANDOUT, [Q(id="q3.a", locate="Question\\s*3", until=None)])
+    assert problems["q3.a"] == ("could not find this question's part: `Question\\s*3` (locate) "
+                                "found nothing in the write-up")
+
+
+def test_a_skipped_sub_part_is_missing_not_found_in_the_next_section():
+    questions = [Q(id="q1.a", locate=["Question\\s*1", "\\(a\\)"], until=None),
+                 Q(id="q1.c", locate=["Question\\s*1", "\\(c\\)"], until=None),
+                 Q(id="q2.a", locate=["Question\\s*2", "\\(a\\)"], until=None)]
+    text = HANDOUT.replace("(b) second", "(c) third") + "(c) in question 2\n"
+    found, problems, _ = parts(text, questions)
+    assert found["q1.c"] == (4, 7)
+    found, problems, _ = parts(HANDOUT + "(c) in question 2\n", questions)
+    assert "q1.c" not in found
+    assert problems["q1.c"] == ("could not find this question's part: `\\(c\\)` (locate[1]) found "
+                                "nothing between `Question 1` (line 1) and `Question 2` (line 6)")
+    assert found["q2.a"] == (7, 12)
+
+
+def test_lists_find_their_section_even_when_earlier_questions_are_missing():
+    questions = [Q(id="q9.a", locate=["Question\\s*9", "\\(a\\)"], until=None),
+                 Q(id="q2.a", locate=["Question\\s*2", "\\(a\\)"], until=None)]
+    found, problems, _ = parts(HANDOUT, questions)
+    assert "q9.a" in problems
+    assert found["q2.a"] == (7, 11)
 
 
 def test_a_question_without_locate_or_marker_says_how_to_mark_it():
