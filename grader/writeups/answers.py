@@ -26,8 +26,8 @@ from typing import Any, Callable, Iterable
 
 from ..kinds.shape import split_shape
 from ..verdict import INVALID
-from .chains import (Boxed, Chain, _RowScanner, clean, is_zero, leading_derivative,
-                     looks_like_derivative)
+from .chains import Boxed, Chain, _RowScanner, clean, is_zero
+from .derivatives import leading_derivative, looks_like_derivative
 from .latex import plain, pretty
 from .points import Evaluator, single_name
 from .steps import Target, descent_text, iterate_index

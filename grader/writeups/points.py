@@ -22,7 +22,8 @@ from ..answers.namespace import CONSTANTS
 from ..answers.nodes import Name, Size
 from ..kinds.support.symbolic import Batch, point_description, used_names
 from ..tolerance import within
-from .chains import Definition, looks_like_derivative
+from .chains import Definition
+from .derivatives import looks_like_derivative
 from .latex import pretty
 
 #: Longest term read (the answer language's own limit).

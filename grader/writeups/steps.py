@@ -21,7 +21,8 @@ import numpy as np
 
 from ..answers import Namespace, Symbol
 from ..verdict import CORRECT
-from .chains import Chain, Derivative, is_zero, leading_derivative, name_like
+from .chains import Chain, is_zero, name_like
+from .derivatives import Derivative, leading_derivative
 from .latex import pretty
 from .points import Comparison, Evaluator, Value, scalar_batch, single_name
 
@@ -259,9 +260,15 @@ def check_descent(lines: dict[int, Chain], kind: Any) -> tuple[StepTally, dict[i
             continue
         ns = Namespace(symbols={name: Symbol(name) for name in known})
         evaluator = Evaluator(ns, [scalar_batch(known)], rtol=1e-9, atol=1e-12)
-        values = [evaluator.read(descent_text(t.text, variable), chain.offset) for t in terms]
-        for a, b, term_a, term_b in zip(values, values[1:], terms, terms[1:]):
-            if tally.full or a is None or b is None:
+        read = lambda term: evaluator.read(descent_text(term.text, variable), chain.offset)  # noqa: E731
+        b = read(terms[0])
+        for i in range(len(terms) - 1):
+            if tally.full:
+                tally.skipped += len(terms) - 1 - i
+                break
+            term_a, term_b = terms[i], terms[i + 1]
+            a, b = b, read(term_b)
+            if a is None or b is None:
                 tally.skipped += 1
                 continue
             result = evaluator.compare(a, b)
@@ -273,7 +280,7 @@ def check_descent(lines: dict[int, Chain], kind: Any) -> tuple[StepTally, dict[i
                 shown = _number(result.left) if result.left is not None else "something else"
                 tally.wrong(f"in your {variable}_{k} line (line {term_b.line}), {pretty(term_a.text)} "
                             f"is {shown}, not {pretty(term_b.text)}", term_b.line)
-        last = values[-1]
+        last = read(terms[-1])
         if last is not None and last.expression.is_scalar:
             value = float(np.asarray(last.values[0]).reshape(-1)[0])
             if np.isfinite(value):

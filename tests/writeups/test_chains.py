@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.writeups.chains import derivative, read_math, split_rows
+from grader.writeups.chains import read_math, split_rows
+from grader.writeups.derivatives import derivative
 from grader.writeups.extract import extract
 
 
