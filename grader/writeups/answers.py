@@ -29,8 +29,8 @@ from ..verdict import INVALID
 from .chains import Boxed, Chain, _RowScanner, clean, is_zero
 from .derivatives import leading_derivative, looks_like_derivative
 from .latex import plain, pretty
-from .points import Evaluator, single_name
-from .steps import Target, descent_text, iterate_index
+from .points import Evaluator
+from .steps import Target, descent_text, iterate_index, meaning
 
 #: At most this many candidate answers are tried per question (from the last one back).
 MAX_CANDIDATES = 60
@@ -168,14 +168,11 @@ def _ordinary(view: View, chain: Chain) -> bool:
 
 def _asks(view: View, chain: Chain) -> bool:
     """Whether the chain's left side is the derivative the question asks for."""
-    leading = leading_derivative(chain) if view.target is not None else None
+    leading = leading_derivative(chain) if view.target is not None and view.evaluator else None
     if leading is None:
         return False
-    written = leading[1]
-    if written.wrt is None:
-        return True
-    name = single_name(written.wrt.strip("{} "))
-    return name is not None and view.kind.ns.canonical(name[0]) == view.target.wrt
+    found = meaning(leading[1], chain.offset, view.evaluator, view.target)
+    return found is not None and found.asks
 
 
 def _chains_in_order(view: View) -> list[Chain]:

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..answers import Namespace, Symbol
+from ..answers.builtins import SPELLINGS
+from ..answers.lexer import LATEX_FUNCTIONS
 from ..verdict import CORRECT
 from .chains import Chain, is_zero, name_like
 from .derivatives import Derivative, leading_derivative
@@ -138,26 +140,48 @@ def _is_number(value: Value) -> bool:
     return not re.search(r"[A-Za-z]", re.sub(r"\\(?:times|cdot|frac|dfrac|left|right|div)", "", value.text))
 
 
+@dataclass(frozen=True)
+class Meaning:
+    """What a written derivative is: with respect to which symbol, its exact values when the
+    differentiated function reads, and whether it is the derivative the question asks for."""
+
+    wrt: str
+    computed: tuple[np.ndarray, ...] | None
+    asks: bool
+
+
+def meaning(written: Derivative, offset: int, evaluator: Evaluator,
+            target: Target | None) -> Meaning | None:
+    """None when the derivative cannot be tied to the question (another variable, a function
+    that does not read and is not a plain name of the loss)."""
+    ns = evaluator.ns
+    wrt = _resolve(written.wrt, ns) if written.wrt is not None else (target.wrt if target else None)
+    if wrt is None or wrt not in ns.symbols:
+        return None
+    what = written.of if written.of is not None else written.operand
+    function = evaluator.read(_strip_brackets(what), offset) if what else None
+    computed = evaluator.gradient_of(function, wrt, bool(target and target.transpose)) if function else None
+    asks = target is not None and wrt == target.wrt
+    if computed is not None:
+        if asks and target.reference is not None:
+            shape = target.kind.shape
+            asks = evaluator.agree(computed, target.reference, shape, shape).holds is True
+        return Meaning(wrt, computed, asks)
+    # Not computable: `L`, `f`, `J`, a name of the function the question differentiates.
+    if asks and written.of is not None and _plain_name(written.of, ns):
+        return Meaning(wrt, None, True)
+    return None
+
+
 def _check_derivative(chain: Chain, at: int, written: Derivative, evaluator: Evaluator,
                       target: Target | None, tally: StepTally) -> bool:
     """Compare the first right side that reads with the derivative the left side writes;
     True when it is wrong."""
     ns = evaluator.ns
-    wrt = _resolve(written.wrt, ns) if written.wrt is not None else (target.wrt if target else None)
-    if wrt is None or wrt not in ns.symbols:
+    found = meaning(written, chain.offset, evaluator, target)
+    if found is None:
         return False
-    what = written.of if written.of is not None else written.operand
-    function = evaluator.read(_strip_brackets(what), chain.offset) if what else None
-    computed = evaluator.gradient_of(function, wrt, bool(target and target.transpose)) if function else None
-    asks = target is not None and wrt == target.wrt
-    if computed is not None and asks and target.reference is not None:
-        shape = target.kind.shape
-        asks = evaluator.agree(computed, target.reference, shape, shape).holds is True
-    elif computed is None:
-        # Not computable: `L`, `f`, `J` (a name of the loss the question differentiates).
-        plain = written.of is not None and _plain_name(written.of, ns)
-        if not (asks and plain):
-            return False
+    wrt, computed, asks = found.wrt, found.computed, found.asks
     gradient_shape = ns.symbols[wrt].shape
     if target is not None and target.transpose:
         gradient_shape = (gradient_shape[1], gradient_shape[0])
@@ -196,12 +220,16 @@ def _resolve(text: str, ns: Namespace) -> str | None:
 
 
 def _plain_name(text: str, ns: Namespace) -> bool:
-    """``L``, ``f``, ``\\mathcal{L}``, ``J``, ``\\ell``: a bare name with no subscript."""
+    """``L``, ``f``, ``\\mathcal{L}``, ``J``, ``\\ell``: a bare name with no subscript, not one
+    of the question's symbols or sizes, nor a built-in function it does not declare (``\\sigma``
+    in a softplus question is the sigmoid, not the softplus)."""
     name = single_name(text)
     if name is None or "_" in name[0]:
         return False
     canonical = ns.canonical(name[0])
-    return canonical not in ns.symbols and canonical not in ns.dims
+    if canonical in ns.symbols or canonical in ns.dims:
+        return False
+    return ns.declares(canonical) or not (canonical in SPELLINGS or canonical in LATEX_FUNCTIONS)
 
 
 def _strip_brackets(text: str) -> str:
@@ -294,5 +322,5 @@ def _number(value: float) -> str:
     return text.replace("-", "−")
 
 
-__all__ = ["MAX_STEPS", "StepTally", "Target", "check_chains", "check_descent", "descent_text",
+__all__ = ["MAX_STEPS", "Meaning", "StepTally", "Target", "meaning", "check_chains", "check_descent", "descent_text",
            "iterate_index", "target_of"]

@@ -182,3 +182,14 @@ def test_the_number_of_steps_checked_is_capped(read_hw1, monkeypatch):
     assert found.steps_checked + found.steps_skipped == 8
     assert found.steps_checked <= 3
     assert "q1.sigmoid: only the first 3 steps were checked" in writeup.notes
+
+
+def test_a_remark_about_another_function_is_neither_the_answer_nor_a_wrong_step(read_hw1):
+    writeup = read_hw1(marked("q1.softplus", r"""
+        $$\frac{d}{dx}\, \frac{1}{\beta} \ln\left(1 + e^{\beta x}\right) = \frac{e^{\beta x}}{1 + e^{\beta x}}
+          = \frac{1}{1 + e^{-\beta x}}$$
+        Recall $\frac{d\sigma}{dx} = \sigma(x)(1 - \sigma(x))$, which is not needed here.
+        """))
+    found = writeup.reports["q1.softplus"]
+    assert writeup.answers["q1.softplus"] == r"\frac{1}{1 + e^{-\beta x}}"
+    assert found.first_wrong is None and found.steps_checked == 2
