@@ -193,3 +193,59 @@ def test_a_remark_about_another_function_is_neither_the_answer_nor_a_wrong_step(
     found = writeup.reports["q1.softplus"]
     assert writeup.answers["q1.softplus"] == r"\frac{1}{1 + e^{-\beta x}}"
     assert found.first_wrong is None and found.steps_checked == 2
+
+
+ISSUE_RUBRIC = """
+    title: the issue's example
+    questions:
+      - id: q4.gd
+        kind: gd_iterates
+        points: 3
+        loss: "(w x - y)^2 / 2"
+        variable: w
+        params: {x: 1, y: 100}
+        start: 0
+        alpha: 0.25
+        steps: 3
+        locate: ['Q\\.?\\s*4', '1\\)']
+      - id: q4.softmax
+        kind: expression
+        points: 4
+        locate: ['Q\\.?\\s*4', '2\\)']
+        symbols:
+          x_i: {domain: [-3, 3]}
+          x_j: {domain: [-3, 3]}
+          s: {domain: [0.1, 10], positive: true}
+        given:
+          f: {args: [t], value: "exp(t) / (exp(x_i) + exp(x_j) + s)"}
+          f_i: "f(x_i)"
+        gradient_of: "exp(x_i) / (exp(x_i) + exp(x_j) + s)"
+        wrt: x_i
+        steps: 0.3
+    """
+
+ISSUE_SOFTMAX = r"""
+2) Softmax $f(x_i) = \frac{e^{x_i}}{\sum_j e^{x_j}}$
+
+$$\frac{\partial f}{\partial x_i} = \frac{e^{x_i} \cdot S - e^{x_i} \cdot e^{x_i}}{S^2}$$
+
+$$= \underbrace{\frac{e^{x_i}}{S}}_{f_i} - \left(\frac{e^{x_i}}{S}\right)^2 = \boxed{f_i (1 - f_i)}$$
+
+$$\therefore \underbrace{\frac{\partial f}{\partial \vec{x}}}_{n \times 1} = (\bar{A} + \bar{A}^T) \vec{x} + \vec{z} \quad \left(\because \frac{\partial (a^T x)}{\partial x} = a\right)$$
+"""
+
+
+def test_the_whole_issue_example(rubric_from):
+    from grader.writeups import score_with_steps, steps_share
+    rubric, prepared = rubric_from(ISSUE_RUBRIC)
+    writeup = read_writeup(ISSUE_EXAMPLE + ISSUE_SOFTMAX, "md", rubric, prepared)
+    assert writeup.answers == {"q4.gd": ["25", "43.75", "60"], "q4.softmax": "f_i (1 - f_i)"}
+    softmax = writeup.reports["q4.softmax"]
+    assert (softmax.answer_read, softmax.answer_line, softmax.first_wrong) == ("f_i (1 − f_i)", 13, None)
+    # S is defined nowhere: the steps with it are skipped, the boxed line is checked.
+    assert (softmax.steps_checked, softmax.steps_skipped) == (1, 3)
+    question = rubric.question("q4.softmax")
+    outcome = score_with_steps(prepared["q4.softmax"].check(writeup.answers["q4.softmax"]), softmax,
+                               steps_share(question))
+    assert (outcome.status, outcome.fraction) == ("correct", 1.0)
+    assert outcome.feedback == "your answer is right; 1 step of your derivation checked (3 could not be read)"
