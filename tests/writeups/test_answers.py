@@ -215,3 +215,15 @@ def test_ocr_differentials(read_hw1):
         """)
     assert value == "f(x)(1-f(x))"
     assert report.steps_checked == 2
+
+
+def test_a_question_that_cannot_be_located_is_missing_with_the_pattern_named(read_hw1):
+    writeup = read_hw1("Question 1\n(a) $$\\frac{df}{dx} = \\boxed{f(1-f)}$$\n")
+    assert writeup.answers == {"q1.sigmoid": "f(1-f)"}
+    report = writeup.reports["q3.linear"]
+    assert not report.located and report.answer_read == ""
+    assert report.locate_problem == ("could not find this question's part: `Q(?:uestion)?\\s*\\.?\\s*3\\b` "
+                                     "(locate[0]) found nothing in the write-up")
+    assert writeup.reports["q1.softmax_diag"].locate_problem == (
+        "could not find this question's part: `\\(b\\)` (locate[1]) found nothing between "
+        "`Question 1` (line 1) and the end")
