@@ -131,9 +131,10 @@ def _check_chain(chain: Chain, evaluator: Evaluator, target: Target | None, tall
 def _step_message(line: int, a: Value, b: Value, result: Comparison) -> str:
     left, right = pretty(a.written), pretty(b.written)
     if _is_number(a) and _is_number(b) and result.left is not None:
-        return f"line {line}: {left} is {_number(result.left)}, not {right}"
-    where = f" ({result.detail})" if result.detail else ""
-    return f"line {line}: {left} = {right} does not hold{where}"
+        return f"{left} is {_number(result.left)}, not {right} (line {line})"
+    where = f" {result.detail}" if result.detail.startswith("at ") else \
+        (f": {result.detail}" if result.detail else "")
+    return f"{left} = {right} does not hold{where} (line {line})"
 
 
 def _is_number(value: Value) -> bool:
@@ -197,7 +198,7 @@ def _check_derivative(chain: Chain, at: int, written: Derivative, evaluator: Eva
             if outcome.status == CORRECT:
                 return False
             feedback = (outcome.feedback or "").splitlines()[0] if outcome.feedback else ""
-            tally.wrong(f"line {term.line}: {which}, {pretty(term.text)}, is not {lhs}"
+            tally.wrong(f"{which} (line {term.line}), {pretty(term.text)}, is not {lhs}"
                         + (f": {feedback}" if feedback else ""), term.line)
             return True
         result = evaluator.agree(value.values, computed, value.expression.shape, gradient_shape)
@@ -208,7 +209,7 @@ def _check_derivative(chain: Chain, at: int, written: Derivative, evaluator: Eva
         if result.holds:
             return False
         where = f" ({result.detail})" if result.detail else ""
-        tally.wrong(f"line {term.line}: {which}, {pretty(term.text)}, is not {lhs}{where}", term.line)
+        tally.wrong(f"{which} (line {term.line}), {pretty(term.text)}, is not {lhs}{where}", term.line)
         return True
     tally.skipped += 1
     return False
@@ -306,8 +307,8 @@ def check_descent(lines: dict[int, Chain], kind: Any) -> tuple[StepTally, dict[i
             tally.checked += 1
             if result.holds is False:
                 shown = _number(result.left) if result.left is not None else "something else"
-                tally.wrong(f"in your {variable}_{k} line (line {term_b.line}), {pretty(term_a.text)} "
-                            f"is {shown}, not {pretty(term_b.text)}", term_b.line)
+                tally.wrong(f"in your {variable}_{k} line, {pretty(term_a.text)} is {shown}, not "
+                            f"{pretty(term_b.text)} (line {term_b.line})", term_b.line)
         last = read(terms[-1])
         if last is not None and last.expression.is_scalar:
             value = float(np.asarray(last.values[0]).reshape(-1)[0])

@@ -42,13 +42,13 @@ def test_the_ocr_writeup_has_its_slips_found(hw1w):
         "q1.softplus", "q3.linear", "q4.iterates_a05"]
     softplus, report = out["q1.softplus"]
     assert softplus.fraction == 0
-    assert report.first_wrong.startswith("line 46: the first line after differentiating")
+    assert report.first_wrong.startswith("the first line after differentiating (line 46)")
     assert "it cancels the 1/β" in report.first_wrong
     linear, report = out["q3.linear"]
     assert linear.fraction == pytest.approx(0.7)   # right answer, a wrong step: steps: 0.3
-    assert report.first_wrong.startswith("line 92: 2 e x^{T} = 2(W x−b−y) x^{T} does not hold")
+    assert report.first_wrong.startswith("2 e x^{T} = 2(W x−b−y) x^{T} does not hold at m = ")
     iterates, report = out["q4.iterates_a05"]
     assert iterates.fraction == pytest.approx(0.75)   # the slip in w3 costs w3 only
-    assert report.first_wrong == "in your w_3 line (line 111), 75 − 0.5 × (75 − 100) is 87.5, not 85"
+    assert report.first_wrong == "in your w_3 line, 75 − 0.5 × (75 − 100) is 87.5, not 85 (line 111)"
     assert out["q2.l2_single"][1].answer_read.startswith("(\\bar{w}^{T} \\bar{x}−y) \\bar{x}")
     assert out["q2.quadratic_shape"][1].answer_read == "\\mathbb{R}^{n × 1}"

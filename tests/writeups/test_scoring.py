@@ -8,7 +8,7 @@ import pytest
 from grader.verdict import Outcome
 from grader.writeups import StepReport, score_with_steps, steps_share
 
-WRONG = StepReport(steps_checked=3, first_wrong="line 4: a = b does not hold (at x = 0.7)", line=4,
+WRONG = StepReport(steps_checked=3, first_wrong="a = b does not hold at x = 0.7 (line 4)", line=4,
                    located=True)
 SOUND = StepReport(steps_checked=3, steps_skipped=1, located=True)
 NOTHING = StepReport(located=True)
@@ -17,7 +17,7 @@ NOTHING = StepReport(located=True)
 def test_without_a_share_the_score_is_the_kinds_and_the_wrong_step_is_still_said():
     outcome = score_with_steps(Outcome.correct(signature=1.0), WRONG, 0.0)
     assert (outcome.status, outcome.fraction, outcome.signature) == ("correct", 1.0, 1.0)
-    assert outcome.feedback == ("your answer is right; line 4: a = b does not hold (at x = 0.7); "
+    assert outcome.feedback == ("your answer is right; a = b does not hold at x = 0.7 (line 4); "
                                 "3 steps of your derivation checked")
 
 

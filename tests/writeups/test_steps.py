@@ -45,7 +45,7 @@ def test_the_issue_example_names_the_wrong_arithmetic(rubric_from):
     rubric, prepared = rubric_from(GD_025)
     writeup = read_writeup(ISSUE_EXAMPLE, "md", rubric, prepared)
     found = writeup.reports["q4.gd"]
-    assert found.first_wrong == "in your w_3 line (line 7), 43.75 − (0.25) × (−56.25) is 57.8125, not 60"
+    assert found.first_wrong == "in your w_3 line, 43.75 − (0.25) × (−56.25) is 57.8125, not 60 (line 7)"
     assert found.line == 7
     assert (found.steps_checked, found.steps_skipped) == (3, 0)
     # The score is the kind's, with follow-through: w1 and w2 are right, w3 is not.
@@ -97,7 +97,8 @@ def test_a_wrong_step_is_reported_with_both_sides_and_its_line(read_hw1):
         """)
     assert found.line == 4
     assert found.first_wrong.startswith(
-        "line 4: \\frac{1}{1+e^{−x}} · \\frac{e^{−x}}{1+e^{−x}} = f(x)(1 + f(x)) does not hold (at x = ")
+        "\\frac{1}{1+e^{−x}} · \\frac{e^{−x}}{1+e^{−x}} = f(x)(1 + f(x)) does not hold at x = ")
+    assert found.first_wrong.endswith(" (line 4)")
     assert found.steps_checked == 4
 
 
@@ -106,7 +107,7 @@ def test_the_first_line_after_differentiating_is_compared_with_the_reference(rea
         $$\frac{d f}{d x} = \frac{-e^{-x}}{(1 + e^{-x})^2} = -f(1 - f)$$
         """)
     assert found.first_wrong == (
-        "line 2: the first line after differentiating, \\frac{−e^{−x}}{(1 + e^{−x})^2}, is not "
+        "the first line after differentiating (line 2), \\frac{−e^{−x}}{(1 + e^{−x})^2}, is not "
         "\\frac{d f}{d x}: The sigmoid is increasing, so its derivative is positive: check the signs "
         "from the chain rule.; the lines after it follow from it")
 
@@ -118,7 +119,7 @@ def test_a_derivative_of_part_of_the_function_is_checked_against_its_own_derivat
         """)
     assert right.first_wrong is None and right.steps_checked == 2
     wrong = report(read_hw1, "q2.quadratic", r"$$\frac{\partial}{\partial x}\left(x^T A x\right) = 2 A x$$")
-    assert wrong.first_wrong.startswith("line 2: the first line after differentiating, 2 A x, is not")
+    assert wrong.first_wrong.startswith("the first line after differentiating (line 2), 2 A x, is not")
 
 
 def test_definitions_make_steps_checkable(read_hw1):
@@ -162,8 +163,8 @@ def test_a_change_of_layout_between_lines_is_not_a_wrong_step(read_hw1):
 
 def test_shapes_that_cannot_be_equal_are_a_wrong_step(read_hw1):
     found = report(read_hw1, "q2.l2_multi", r"$$g = X^T (X w - y) = X^T X$$")
-    assert found.first_wrong.startswith("line 2: X^T (X w − y) = X^T X does not hold (one side has "
-                                        "shape m x 1 and the other m x m)")
+    assert found.first_wrong == ("X^T (X w − y) = X^T X does not hold: one side has shape m x 1 and "
+                                 "the other m x m (line 2)")
 
 
 def test_an_example_value_later_does_not_redefine_a_name(read_hw1):
