@@ -82,22 +82,29 @@ class Evaluator:
     numeric_definitions: bool = False
     _cache: dict = field(default_factory=dict, repr=False)
     _keys: dict | None = field(default=None, repr=False)
+    _overrides: dict = field(default_factory=dict, repr=False)
 
     # -- definitions ---------------------------------------------------------------------------
     def defined(self) -> dict[str, list[Definition]]:
         """Usable definitions by the name they define (a new name, not one of the question's)."""
         if self._keys is None:
             keys: dict[str, list[Definition]] = {}
+            overrides: dict[str, list[Definition]] = {}
             for definition in self.definitions:
                 name = single_name(definition.name)
                 if name is None or (not definition.explicit and not self.numeric_definitions
                                     and _NUMBER.match(definition.value)):
                     continue
                 key = _key(*name)
-                if key is None or not self._may_define(key):
+                if key is None:
                     continue
-                keys.setdefault(key, []).append(definition)
-            self._keys = keys
+                if self._may_define(key):
+                    keys.setdefault(key, []).append(definition)
+                elif self.ns.canonical(key) in self.ns.symbols and not _NUMBER.match(definition.value):
+                    # `let s = \sum_j e^{x_j}` where the question's s means something else.
+                    # (`x = 0` picks a point: it redefines nothing.)
+                    overrides.setdefault(self.ns.canonical(key), []).append(definition)
+            self._keys, self._overrides = keys, overrides
         return self._keys
 
     def _may_define(self, name: str) -> bool:
@@ -107,34 +114,42 @@ class Evaluator:
         return not (self.ns.declares(name) or name in SPELLINGS or name in ("pi", "inf")
                     or name in LATEX_FUNCTIONS or name in self.ns.dims)
 
-    def definition_for(self, name: str, offset: int) -> Definition | None:
+    def definition_for(self, name: str, offset: int, symbols: bool = False) -> Definition | None:
         """The definition of ``name`` that a term at ``offset`` uses: the last one before it, or
-        else the first one after it within the part (``… = v x, where v = …``)."""
+        else the first one after it within the part (``… = v x, where v = …``). With
+        ``symbols``, also a definition the write-up gives to one of the question's symbols."""
         options = self.defined().get(name, [])
+        start, end = self.part
+        if not options and symbols:
+            # A line `s = …` redefines a symbol within its part only; `let s = …` from there on.
+            options = [d for d in self._overrides.get(self.ns.canonical(name), [])
+                       if d.explicit or start <= d.offset < end]
         if not options:
             return None
-        start, end = self.part
         if name in CONSTANTS:
             # `let e = W x + b - y` renames Euler's number only within that question's part.
             options = [d for d in options if start <= d.offset < end]
             if not options:
                 return None
-        offsets = [d.offset for d in options] if len(options) < 8 else self._offsets(name, options)
+        offsets = [d.offset for d in options] if len(options) < 8 or symbols else self._offsets(name, options)
         index = bisect.bisect_right(offsets, offset)
         if index:
             return options[index - 1]
         return options[0] if offset < options[0].offset < end else None
 
     def _offsets(self, name: str, options: list[Definition]) -> list[int]:
-        key = ("offsets", name, len(options))
+        key = ("offsets", name, len(options), id(options))
         if key not in self._cache:
             self._cache[key] = [d.offset for d in options]
         return self._cache[key]
 
     def substitute(self, text: str, offset: int, depth: int = 0,
-                   exclude: frozenset[str] = frozenset()) -> tuple[str, tuple[str, ...]]:
-        """``text`` with each name the write-up defines replaced by its value in brackets."""
-        if not self.defined() or depth > MAX_DEFINITION_DEPTH:
+                   exclude: frozenset[str] = frozenset(),
+                   symbols: bool = False) -> tuple[str, tuple[str, ...]]:
+        """``text`` with each name the write-up defines replaced by its value in brackets. With
+        ``symbols`` (for steps, never for answers), a symbol of the question that the write-up
+        explicitly defines (``let s = …``) takes the write-up's meaning too."""
+        if not (self.defined() or (symbols and self._overrides)) or depth > MAX_DEFINITION_DEPTH:
             return text, ()
         try:
             tokens = tokenize(text)
@@ -148,11 +163,11 @@ class Evaluator:
             nxt = tokens[index + 1] if index + 1 < len(tokens) else None
             if nxt is not None and nxt.kind == LP and nxt.value == "(" and nxt.start == token.end:
                 continue  # v(x) is a call of something, not the value v
-            definition = self.definition_for(key, offset)
+            definition = self.definition_for(key, offset, symbols)
             if definition is None:
                 continue
             value, inner = self.substitute(definition.value, definition.offset, depth + 1,
-                                           exclude | {key})
+                                           exclude | {key}, symbols)
             pieces += [text[at:token.start], "(", value, ")"]
             at = token.end
             used += [pretty(definition.name), *inner]
@@ -166,7 +181,7 @@ class Evaluator:
         """The term read and evaluated, or None when it does not read."""
         if not written or len(written) > MAX_TERM or looks_like_derivative(written):
             return None
-        text, used = self.substitute(written, offset)
+        text, used = self.substitute(written, offset, symbols=True)
         key = text
         if key in self._cache:
             cached = self._cache[key]

@@ -250,3 +250,23 @@ def test_the_whole_issue_example(rubric_from):
                                steps_share(question))
     assert (outcome.status, outcome.fraction) == ("correct", 1.0)
     assert outcome.feedback == "your answer is right; 1 step of your derivation checked (3 could not be read)"
+
+
+def test_a_symbol_the_writeup_redefines_takes_the_writeups_meaning_in_steps(read_hw1):
+    # The question's s is the sum over the *other* entries; this student's s is over all of them.
+    writeup = read_hw1(marked("q1.softmax_diag", r"""
+        Let $s = \sum_j e^{x_j}$. Then
+        $$\frac{\partial f_i}{\partial x_i} = \frac{e^{x_i} s - e^{x_i} e^{x_i}}{s^2} = \boxed{f_i(1 - f_i)}$$
+        """))
+    found = writeup.reports["q1.softmax_diag"]
+    assert found.first_wrong is None
+    assert (found.steps_checked, found.steps_skipped) == (1, 1)
+    assert writeup.answers["q1.softmax_diag"] == "f_i(1 - f_i)"   # answers keep the question's names
+
+
+def test_a_line_that_redefines_a_symbol_does_so_within_its_part(read_hw1):
+    writeup = read_hw1(marked("q1.softmax_diag", r"""
+        $$s = \sum_j e^{x_j}$$
+        $$\frac{\partial f_i}{\partial x_i} = \frac{e^{x_i} s - e^{2 x_i}}{s^2} = \boxed{f_i - f_i^2}$$
+        """))
+    assert writeup.reports["q1.softmax_diag"].first_wrong is None
