@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable
 
 from ..kinds.shape import split_shape
 from ..verdict import INVALID
-from .chains import Boxed, Chain, _RowScanner, clean, is_zero
+from .chains import Boxed, Chain, is_zero, last_term
 from .derivatives import leading_derivative, looks_like_derivative
 from .latex import plain, pretty
 from .points import Evaluator
@@ -82,14 +82,6 @@ def read_answer(view: View) -> Found:
     """The answer of one question's part (``Found.value`` is None when nothing reads)."""
     reader = READERS.get(view.kind_name, _generic)
     return reader(view)
-
-
-def last_term(text: str) -> str:
-    """The last term of a statement (``w_3 = 60`` → ``60``), for boxed chains."""
-    scanner = _RowScanner(text).run()
-    if not scanner.statements or not scanner.statements[-1].terms:
-        return clean(text)
-    return clean(scanner.statements[-1].terms[-1][0])
 
 
 def _readable(view: View, text: str) -> bool:
@@ -417,4 +409,4 @@ READERS: dict[str, Callable[[View], Found]] = {
     "iterates": _iterates,
 }
 
-__all__ = ["Found", "MAX_CANDIDATES", "READERS", "View", "last_term", "read_answer"]
+__all__ = ["Found", "MAX_CANDIDATES", "READERS", "View", "read_answer"]

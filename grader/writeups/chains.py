@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..answers.builtins import SPELLINGS
 from .extract import Document, MathBlock, block_start
-from .latex import _COMMAND, argument, braced, skip_space, unwrap
+from .latex import COMMAND, argument, braced, skip_space, unwrap
 
 #: Boxes read per row (a row of thousands of boxes is not an answer).
 MAX_BOXED = 20
@@ -136,7 +136,7 @@ def split_rows(text: str) -> list[tuple[str, int]]:
     while i < n:
         ch = text[i]
         if ch == "\\":
-            match = _COMMAND.match(text, i)
+            match = COMMAND.match(text, i)
             assert match is not None
             token = match.group()
             if token == "\\\\" or token == "\\cr":
@@ -294,7 +294,7 @@ class _RowScanner:
 
     def command(self, i: int) -> int:
         row = self.row
-        match = _COMMAND.match(row, i)
+        match = COMMAND.match(row, i)
         assert match is not None
         name, end = match.group(1), match.end()
         if name == "begin":
@@ -303,7 +303,7 @@ class _RowScanner:
             return close
         if name in SIZERS:
             j = skip_space(row, end)
-            delimiter = _COMMAND.match(row, j) if row.startswith("\\", j) else None
+            delimiter = COMMAND.match(row, j) if row.startswith("\\", j) else None
             token = delimiter.group() if delimiter else row[j:j + 1]
             if self.depth == 0 and token in ("(", "[", "\\{", "\\langle") and self.aside(j + len(token), None, i):
                 return self.after_aside
@@ -402,7 +402,7 @@ def _matching_bracket(row: str, start: int) -> int:
     while i < n:
         ch = row[i]
         if ch == "\\":
-            match = _COMMAND.match(row, i)
+            match = COMMAND.match(row, i)
             assert match is not None
             name = match.group(1)
             if name in ("{", "langle", "lbrace"):
@@ -478,6 +478,14 @@ def clean(text: str) -> str:
 
 def is_zero(text: str) -> bool:
     return bool(_ZERO.match(text))
+
+
+def last_term(text: str) -> str:
+    """The last term of a statement (``w_3 = 60`` → ``60``), for boxed chains."""
+    scanner = _RowScanner(text).run()
+    if not scanner.statements or not scanner.statements[-1].terms:
+        return clean(text)
+    return clean(scanner.statements[-1].terms[-1][0])
 
 
 # -- chains of a document -----------------------------------------------------------------------
@@ -598,5 +606,5 @@ def _read_block(doc: Document, block: MathBlock, builders: list, boxed: list, de
         pending = scanner.current.intro or pending
 
 
-__all__ = ["Boxed", "Chain", "Definition", "Reading", "Term", "clean", "is_zero", "name_like",
-           "read_math", "split_rows"]
+__all__ = ["Boxed", "Chain", "Definition", "Reading", "Term", "clean", "is_zero", "last_term",
+           "name_like", "read_math", "split_rows"]

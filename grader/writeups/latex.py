@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 #: nests are left as they are and the term does not read.
 MAX_NESTING = 20
 
-_COMMAND = re.compile(r"\\([A-Za-z]+\*?|.)", re.S)
+COMMAND = re.compile(r"\\([A-Za-z]+\*?|.)", re.S)
 #: Commands whose one argument is kept: crossing out, underlining, emphasis.
 KEEP_ARGUMENT = {"cancel", "bcancel", "xcancel", "sout", "underline", "uline", "emph",
                  "textcolor", "mathcolor", "colorbox", "fcolorbox", "cancelto", "color"}
@@ -64,7 +64,7 @@ def argument(text: str, i: int) -> tuple[str, int] | None:
         end = braced(text, i)
         return None if end < 0 else (text[i + 1:end - 1], end)
     if text[i] == "\\":
-        match = _COMMAND.match(text, i)
+        match = COMMAND.match(text, i)
         assert match is not None
         return match.group(), match.end()
     return text[i], i + 1
@@ -109,7 +109,7 @@ def unwrap(text: str, depth: int = 0) -> Unwrapped:
             put(ch)
             i += 1
             continue
-        match = _COMMAND.match(text, i)
+        match = COMMAND.match(text, i)
         assert match is not None
         name, end = match.group(1), match.end()
         if depth >= MAX_NESTING or not (name in KEEP_ARGUMENT or name in BOXES or name in BRACES
