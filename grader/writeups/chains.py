@@ -220,7 +220,6 @@ class _RowScanner:
         self.term_start = 0
         self.depth = 0
         self.next_intro = ""
-        self.next_joined = "start"
 
     def run(self) -> "_RowScanner":
         row, i, n = self.row, 0, len(self.row)
@@ -242,11 +241,11 @@ class _RowScanner:
                     self.cut_term(i)
                     i += 2
                     continue
-                if ch in ",;" or (ch == "." and not row[i + 1:i + 2].isdigit()):
+                if ch in ",;" or (ch == "." and row[i + 1:i + 2] in ("", " ", "\n", "\t")):
                     self.end_statement("sep", i)
                     i += 1
                     continue
-                if ch in "([" and self.aside(i + 1, ")" if ch == "(" else "]", i):
+                if ch in "([" and self.aside(i + 1, i):
                     i = self.after_aside
                     continue
             if ch in "{([":
@@ -305,7 +304,7 @@ class _RowScanner:
             j = skip_space(row, end)
             delimiter = COMMAND.match(row, j) if row.startswith("\\", j) else None
             token = delimiter.group() if delimiter else row[j:j + 1]
-            if self.depth == 0 and token in ("(", "[", "\\{", "\\langle") and self.aside(j + len(token), None, i):
+            if self.depth == 0 and token in ("(", "[", "\\{", "\\langle") and self.aside(j + len(token), i):
                 return self.after_aside
             if token in ("(", "[", "\\{", "\\langle", "\\lbrace", "\\lvert", "\\lVert"):
                 self.depth += token in ("(", "[", "\\{", "\\langle", "\\lbrace")
@@ -373,7 +372,7 @@ class _RowScanner:
 
     after_aside = 0
 
-    def aside(self, inside: int, closer: str | None, start: int) -> bool:
+    def aside(self, inside: int, start: int) -> bool:
         """A bracket at ``start`` holding an aside (``(\\because …)``, ``(\\dim = n \\times 1)``,
         ``(n \\times 1)``): record it, skip it (``after_aside``) and say True."""
         row = self.row

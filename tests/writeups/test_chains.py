@@ -125,3 +125,15 @@ def test_derivatives_are_recognised(text, of, operand, wrt):
                                   "\\frac{d}{2}", "d x"])
 def test_other_terms_are_not_derivatives(text):
     assert derivative(text) is None
+
+
+def test_line_breaks_in_plain_display_math_continue_the_chain():
+    found, _ = chains("$$\\mathbf{g} = \\left(\\mathbf{A} + \\mathbf{A}^\\top\\right)\\mathbf{x} \\\\ "
+                      "= \\mathbf{A}\\mathbf{x} + \\mathbf{A}^\\top\\mathbf{x}$$")
+    assert found == [["\\mathbf{g}", "\\left(\\mathbf{A} + \\mathbf{A}^\\top\\right)\\mathbf{x}",
+                      "\\mathbf{A}\\mathbf{x} + \\mathbf{A}^\\top\\mathbf{x}"]]
+
+
+def test_a_full_stop_ends_a_statement_but_not_a_number_or_a_transpose():
+    found, _ = chains("$$g = A.T x = 0.5 b. \\text{Then} c = d$$")
+    assert found == [["g", "A.T x", "0.5 b"], ["c", "d"]]
