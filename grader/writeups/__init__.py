@@ -71,6 +71,22 @@ class StepReport:
     part_line: int | None = None
     found_by: str = ""
 
+    def summary(self) -> str:
+        """One line for ``grader check``: what was read and how much was checked (or why
+        nothing was): ``read f_i (1 − f_i) (line 13); 1 step checked, 3 could not be read``."""
+        if not self.located:
+            return self.locate_problem
+        if not self.answer_read:
+            read = self.problem or "no answer read"
+        else:
+            where = f" (line {self.answer_line})" if self.answer_line else ""
+            read = f"read {self.answer_read}{where}"
+        noun = "step" if self.steps_checked == 1 else "steps"
+        steps = f"{self.steps_checked} {noun} checked"
+        if self.steps_skipped:
+            steps += f", {self.steps_skipped} could not be read"
+        return f"{read}; {steps}"
+
 
 @dataclass(frozen=True)
 class Writeup:

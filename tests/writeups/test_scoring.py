@@ -64,3 +64,12 @@ def test_steps_share_of_a_question(hw1w):
     assert shares["q3.linear"] == 0.3
     assert shares["q1.softmax_diag"] == 0.0
     assert shares["q4.iterates_a05"] == 0.0   # its `steps` is the number of iterates
+
+
+def test_the_summary_line_for_grader_check():
+    report = StepReport(answer_read="f_i (1 − f_i)", answer_line=13, steps_checked=1, steps_skipped=3,
+                        located=True)
+    assert report.summary() == "read f_i (1 − f_i) (line 13); 1 step checked, 3 could not be read"
+    assert StepReport(located=False, locate_problem="could not find ...").summary() == "could not find ..."
+    nothing = StepReport(located=True, problem="no boxed answer ...: box your final answer")
+    assert nothing.summary() == "no boxed answer ...: box your final answer; 0 steps checked"
