@@ -6,14 +6,19 @@ The API the pipeline uses::
 
     from grader.writeups import is_writeup, read_writeup, score_with_steps, steps_share
 
-    decision = is_writeup(name, text, question_ids)      # truthy or not; decision.reason says why
-    writeup = read_writeup(text, "md" | "tex", rubric, prepared)
+    decision = is_writeup(name, text, question_ids)      # truthy or not; decision.reason says why,
+                                                         # decision.kind is "md" or "tex"
+    writeup = read_writeup(text, decision.kind, rubric, prepared)
     writeup.answers[qid]      # what the kind's check() takes (text, or a list for iterates)
     writeup.reports[qid]      # StepReport: answer_read, steps_checked, steps_skipped,
-                              # first_wrong, line, located, locate_problem (+ answer_line, problem)
+                              # first_wrong, line, located, locate_problem (+ answer_line,
+                              # problem, part_line, found_by; .summary() for grader check)
     writeup.notes             # sentences about the whole write-up (limits, unclosed math)
     outcome = score_with_steps(kind.check(writeup.answers[qid]), writeup.reports[qid],
                                steps_share(question))
+
+``plain_answer_ids(text, ids)`` is the plain-answers-file rule itself, for the reader of
+``answers.md`` to share. A notebook's Markdown cells, joined with blank lines, are read as "md".
 
 A question with no entry in ``answers`` is missing: ``reports[qid].locate_problem`` (it could
 not be located: which pattern found nothing) or ``reports[qid].problem`` (located, but no
