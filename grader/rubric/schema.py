@@ -133,6 +133,51 @@ class QuestionBase(Strict, kw_only=True):
     points: Annotated[float, Meta(gt=0)]
     prompt: str = ""
     self_check: SelfCheckMode = "full"
+    #: Write-ups (docs/writeups.md): where this question's part starts, a regular expression or
+    #: a list matched one after the other; and where it ends at the latest.
+    locate: str | list[str] | None = None
+    until: str | None = None
+    #: Write-ups: the share of the points for a derivation without a wrong step (0 ≤ steps < 1).
+    #: ``gd_iterates`` questions use ``steps`` for the number of iterates instead.
+    steps: Annotated[float, Meta(ge=0, lt=1)] = 0.0
+
+    def __post_init__(self) -> None:
+        _check_writeup_fields(self)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Kinds override __post_init__ without calling this one; the write-up fields are still
+        # checked for every kind.
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__post_init__")
+        if own is not None and not getattr(own, "_checks_writeup", False):
+            def __post_init__(self: Any, _own: Any = own) -> None:
+                _check_writeup_fields(self)
+                _own(self)
+            __post_init__._checks_writeup = True  # type: ignore[attr-defined]
+            cls.__post_init__ = __post_init__  # type: ignore[method-assign]
+
+
+QuestionBase.__post_init__._checks_writeup = True  # type: ignore[attr-defined]
+
+
+def _check_writeup_fields(question: QuestionBase) -> None:
+    """``locate`` and ``until`` must be usable regular expressions."""
+    locate = question.locate
+    if isinstance(locate, list) and not locate:
+        raise ValueError(at("locate") + "give a pattern, or a list of at least one")
+    for index, pattern in enumerate([locate] if isinstance(locate, str) else locate or []):
+        _check_pattern(pattern, ("locate",) if isinstance(locate, str) else ("locate", index))
+    if question.until is not None:
+        _check_pattern(question.until, ("until",))
+
+
+def _check_pattern(pattern: str, path: tuple) -> None:
+    if not pattern.strip():
+        raise ValueError(at(*path) + "an empty pattern matches everywhere")
+    try:
+        re.compile(pattern)
+    except re.error as err:
+        raise ValueError(at(*path) + f"not a valid regular expression: {err}") from None
 
 
 class SymbolicQuestion(QuestionBase, kw_only=True):
