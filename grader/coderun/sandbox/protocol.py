@@ -67,12 +67,24 @@ class ResultReader:
 
     def __init__(self) -> None:
         self._rest = b""  # the start of a record still incomplete
+        #: Why the stream broke, once it has: the records before the bad one still count.
+        self.error: ProtocolError | None = None
 
     def feed(self, chunk: bytes) -> list[Record]:
-        """Add bytes; the records completed by them. Values are read-only views of the bytes
-        read (which nothing else holds), so no record is copied twice."""
+        """Add bytes; the records completed by them, up to the first that breaks the format
+        (``error`` then says why, and nothing more is read). Values are read-only views of the
+        bytes read (which nothing else holds), so no record is copied twice."""
+        if self.error is not None:
+            return []
         data = self._rest + bytes(chunk) if self._rest else bytes(chunk)
-        records = []
+        records: list[Record] = []
+        try:
+            self._cut(data, records)
+        except ProtocolError as exc:
+            self.error = exc
+        return records
+
+    def _cut(self, data: bytes, records: list[Record]) -> None:
         pos = 0
         size = len(data)
         while size - pos >= RESULT_HEADER.size:
@@ -113,4 +125,3 @@ class ResultReader:
             pos = end
             records.append((kind, RESULT_STATUSES[code], index, message, value))
         self._rest = data[pos:] if pos < size else b""
-        return records

@@ -178,6 +178,8 @@ class Submission:
                 break
             offset[0] += len(chunk)
             progressed = self._take(reader.feed(chunk), state) or progressed
+            if reader.error is not None:
+                raise reader.error
             if state[2]:
                 break
         return progressed
