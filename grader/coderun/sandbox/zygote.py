@@ -415,7 +415,8 @@ def _remove_entry(top: int, name: str, hoisted: int) -> int:
 
 
 def enter_worker_namespaces(user_ns: bool) -> None:
-    """New mount, network and PID namespaces (and a user namespace when not root) for a zygote.
+    """New mount, network, PID, IPC and UTS namespaces (and a user namespace when not root) for a
+    zygote.
 
     Returns in a forked process, PID 1 of the new PID namespace, which carries on as the
     zygote; the calling process stays behind as a shim that waits for it and passes on its exit
@@ -424,7 +425,10 @@ def enter_worker_namespaces(user_ns: bool) -> None:
     except what needs CAP_NET_ADMIN to set up, which student code never has.
     """
     uid, gid = os.getuid(), os.getgid()
-    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | (CLONE_NEWUSER if user_ns else 0))
+    # IPC and UTS too, so that the zygote may return to its own after each submission (a user
+    # namespace gives no right over the machine's).
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+    unshare(flags | (CLONE_NEWUSER if user_ns else 0))
     if user_ns:
         _write_text("/proc/self/setgroups", "deny")
         _write_text("/proc/self/uid_map", f"0 {uid} 1")
