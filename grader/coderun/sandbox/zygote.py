@@ -771,6 +771,11 @@ def install_import_guard(allowed: frozenset[str], own: frozenset[str], student_f
     builtins.__import__ = guarded_import
 
 
+def _execute(source: str | bytes, path: str, namespace: dict[str, Any]) -> None:
+    """Run a student's Python file (or cell) in the child: what the sandbox exists for."""
+    exec(compile(source, path, "exec", dont_inherit=True), namespace)
+
+
 def child_env(home: str, tmp: str) -> dict[str, str]:
     """The whole environment of a child."""
     return {
@@ -927,11 +932,11 @@ class Child:
                 namespace["__file__"] = path
                 cells = split_cells(content)
                 if cells is None:
-                    exec(compile(content, path, "exec", dont_inherit=True), namespace)
+                    _execute(content, path, namespace)
                     continue
                 for label, first, source in cells:  # a notebook: one failing cell costs only itself
                     try:
-                        exec(compile("\n" * first + source, path, "exec", dont_inherit=True), namespace)
+                        _execute("\n" * first + source, path, namespace)
                     except BaseException as exc:
                         problems.append(describe_cell_error(label, first, exc, path))
         except BaseException as exc:
