@@ -5,10 +5,11 @@ Three kinds of process take part (docs/sandbox.md explains the design for instru
 * the **grader** (``SandboxPool``) never imports, evals or unpickles anything of the student's.
   It times every call, reads the child's results and output, and kills what is left.
 * one **zygote** per job (``zygote``, started by path): a trusted Python process with numpy
-  imported, living in a file system of read-only binds (the interpreter, its libraries, the
-  offered packages). Per submission it forks an **init** that enters fresh PID, mount, IPC and
-  UTS namespaces and the worker's cgroups, reads the student's files and forks the **child**,
-  which drops every privilege and runs the student's code.
+  imported, in namespaces of its own and a file system of read-only binds (the interpreter,
+  its libraries, the offered packages), in its worker's cgroups. Per submission it prepares
+  fresh PID, mount, IPC and UTS namespaces with private tmpfs and a ``sleep`` as their PID 1,
+  and forks the **child**, which reads the student's files itself, drops every privilege and
+  runs the student's code.
 
 Nothing is pickled: requests are frames (JSON plus raw bytes), results are fixed-layout binary
 records, and every header is checked and every size bounded.

@@ -18,6 +18,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from . import zygote
 
@@ -58,9 +59,33 @@ def namespaces_switched_off() -> bool:
     return os.environ.get(ENV_SWITCH, "").strip().lower() in ("0", "off", "no", "false")
 
 
+def _try_namespaces(user_ns: bool, plan: list[list[str]], root: str) -> NoReturn:
+    """In a throw-away forked process: do what a zygote and a submission do, then exit 0 (or 1
+    with the reason on fd 2). Support is detected by trying, not by reading sysctls."""
+    code = 1
+    try:
+        os.closerange(3, 1 << 20)
+        zygote.enter_worker_namespaces(user_ns)
+        zygote.build_root(root, plan)
+        zygote.enter_submission_namespaces(0, 1 << 20)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                zygote.mount_proc()
+                os._exit(0)
+            except BaseException as exc:
+                os.write(2, f"{exc}\n".encode())
+                os._exit(1)
+        code = 0 if os.waitpid(pid, 0)[1] == 0 else 1
+    except BaseException as exc:
+        os.write(2, f"{exc}\n".encode())
+    os._exit(code)
+
+
 @functools.lru_cache(maxsize=None)
 def _probe(user_ns: bool, plan_key: str) -> str:
-    """"" when a zygote's and an init's namespaces can be made here; else the reason."""
+    """The empty string when a zygote's and a submission's namespaces can be made here, else
+    the reason they cannot (found in a forked process, once per process and plan)."""
     import json
 
     plan = json.loads(plan_key)
@@ -72,7 +97,7 @@ def _probe(user_ns: bool, plan_key: str) -> str:
             try:
                 os.dup2(write, 2)
             finally:
-                zygote.probe_namespaces(user_ns, plan, root)
+                _try_namespaces(user_ns, plan, root)
         os.close(write)
         write = -1
         status = os.waitpid(pid, 0)[1]

@@ -1,17 +1,19 @@
-"""The sandbox's own side of each process boundary: the zygote, each submission's init, the child
-that runs a student's code, and the wire formats they share with the grader.
+"""The sandbox's own side of each process boundary: the zygote, the child that runs a student's
+code, and the wire formats they share with the grader.
 
-One self-contained module on purpose: the pool starts the zygote as ``python -c BOOT <this file>``,
-so it imports only the standard library and numpy, and no relative imports (they break when run
-by path). The grader's side imports it as ``grader.coderun.sandbox.zygote`` for the formats.
+One self-contained module on purpose: the pool starts the zygote as ``python -c BOOT`` with this
+file's path, so it imports only the standard library and numpy, and nothing relative (that
+would break when run by path). The grader's side imports it as ``grader.coderun.sandbox.zygote``.
 
-Per submission (docs/sandbox.md has the whole picture)::
+Per submission (docs/sandbox.md has the whole picture), with namespaces::
 
-    zygote ──fork──▶ init: PID 1 of fresh PID, mount, IPC and UTS namespaces; joins the worker's
-                     cgroups; reads the student's files from a memory file ──fork──▶ child
+    zygote: fresh PID, mount, IPC and UTS namespaces, tmpfs at /work, /tmp, /dev/shm
+        ├─ spawn ▶ sleep, PID 1 of the new PID namespace (it holds the namespaces)
+        └─ fork ▶ child, PID 2: mounts /proc, reads the student's files from the grader's
+                  memory file, drops every privilege, runs the calls
 
-The zygote only ever passes file descriptors on: it forks the init before any of the student's
-bytes are read, so no process can find another student's data in memory it inherited.
+The zygote never reads a student's bytes, so no child can find another student's data in
+memory it inherited. At FINISH it kills every process of the submission at once.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ import time
 import types
 from typing import Any, NoReturn
 
-import numpy as np
+BOOT_NAME = "_grader_sandbox_zygote"
+if __name__ != BOOT_NAME:  # started by path, the zygote imports numpy once in its namespaces
+    import numpy as np
 
 # ---------------------------------------------------------------------------------------------
 # Sizes and codes shared with the grader
@@ -531,39 +535,31 @@ def mount_proc() -> None:
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
-def probe_namespaces(user_ns: bool, plan: list[list[str]], root: str) -> NoReturn:
-    """In a throw-away forked process: do what a zygote and a submission do, then exit 0 (or 1
-    with the reason on fd 2). Support is detected by trying, not by reading sysctls."""
-    code = 1
-    try:
-        os.closerange(3, 1 << 20)
-        enter_worker_namespaces(user_ns)
-        build_root(root, plan)
-        enter_submission_namespaces(0, 1 << 20)
-        pid = os.fork()
-        if pid == 0:
-            try:
-                mount_proc()
-                os._exit(0)
-            except BaseException as exc:
-                os.write(2, f"{exc}\n".encode())
-                os._exit(1)
-        code = 0 if os.waitpid(pid, 0)[1] == 0 else 1
-    except BaseException as exc:
-        os.write(2, f"{exc}\n".encode())
-    os._exit(code)
-
-
 # ---------------------------------------------------------------------------------------------
 # The child: what a student's function may return, and how failures are described
 # ---------------------------------------------------------------------------------------------
 
-_SCALAR_TYPES = frozenset(
-    {float, int, np.float16, np.float32, np.float64, np.longdouble}
-    | {np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64}
-)
-_FLOAT64 = np.dtype(np.float64)
-_sum = np.add.reduce
+_SCALAR_TYPES: frozenset[type] = frozenset()
+_FLOAT64: Any = None
+_sum: Any = None
+
+
+def _with_numpy() -> None:
+    """numpy and what is made of it once (at import, or in a zygote after its namespaces, so
+    that the shim it leaves behind has not imported numpy)."""
+    global np, _SCALAR_TYPES, _FLOAT64, _sum
+    import numpy as np
+
+    _SCALAR_TYPES = frozenset(
+        {float, int, np.float16, np.float32, np.float64, np.longdouble}
+        | {np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64}
+    )
+    _FLOAT64 = np.dtype(np.float64)
+    _sum = np.add.reduce
+
+
+if __name__ != BOOT_NAME:
+    _with_numpy()
 
 
 class Refused(Exception):
@@ -1050,7 +1046,7 @@ BOOT = (
     "sock_fd, config_fd = int(sys.argv[1]), int(sys.argv[2])\n"
     "config = json.loads(os.pread(config_fd, os.fstat(config_fd).st_size, 0))\n"
     "os.close(config_fd)\n"
-    "spec = importlib.util.spec_from_file_location('_grader_sandbox_zygote', config['module'])\n"
+    f"spec = importlib.util.spec_from_file_location({BOOT_NAME!r}, config['module'])\n"
     "module = importlib.util.module_from_spec(spec)\n"
     "sys.modules[spec.name] = module\n"
     "spec.loader.exec_module(module)\n"
@@ -1173,6 +1169,7 @@ def main(sock_fd: int, cfg: dict[str, Any]) -> NoReturn:
     namespaces = cfg["namespaces"]
     if namespaces:
         enter_worker_namespaces(cfg["user_ns"])
+    _with_numpy()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
     set_process_name(b"grader-zygote")
     if not namespaces:
