@@ -221,9 +221,9 @@ def test_stale_cgroups_are_removed():
     lock = os.path.join(slots.lock_dir(), name + ".lock")
     open(lock, "w").close()  # a pool of that name existed, and nobody holds its lock any more
     os.makedirs(os.path.join(hierarchy.path, name, "worker0"))
-    cgroups.sweep_stale_groups()
+    slots.sweep_stale(cgroups.remove_pool_groups)
     assert not os.path.exists(os.path.join(hierarchy.path, name))
-    os.unlink(lock)
+    assert not os.path.exists(lock)
 
 
 def test_pools_side_by_side_share_the_sandbox_uids_without_waiting():

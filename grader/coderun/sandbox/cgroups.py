@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 
 from .limits import Limits
-from .slots import PREFIX, is_stale
 
 WANTED = ("memory", "pids", "cpu", "cpuacct")
 
@@ -249,17 +248,9 @@ def _limit(hierarchy: Hierarchy, group: str, limits: Limits) -> None:
                 raise
 
 
-def sweep_stale_groups() -> None:
-    """Remove the cgroups of pools that were killed (never those of a live pool)."""
+def remove_pool_groups(name: str) -> None:
+    """Remove the cgroups of the pool called ``name`` (a killed one: its processes are gone)."""
     for hierarchy in find_hierarchies():
-        try:
-            entries = [entry for entry in os.scandir(hierarchy.path) if entry.name.startswith(PREFIX)]
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                mtime = entry.stat(follow_symlinks=False).st_mtime
-            except OSError:
-                continue
-            if is_stale(entry.name, mtime):
-                _rmdir_tree(entry.path)
+        path = os.path.join(hierarchy.path, name)
+        if os.path.isdir(path):
+            _rmdir_tree(path)

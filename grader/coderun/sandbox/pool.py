@@ -18,11 +18,11 @@ from pathlib import Path
 
 from . import isolation as iso
 from . import zygote
-from .cgroups import CgroupsUnavailable, PoolGroups, WorkerGroups, sweep_stale_groups
+from .cgroups import CgroupsUnavailable, PoolGroups, WorkerGroups, remove_pool_groups
 from .files import read_submission_files
 from .limits import Call, Limits, SubmissionRun, failed_run
 from .protocol import encode_calls_frame, encode_request
-from .slots import Lease, claim_uids, release_uids, sweep_stale_folders
+from .slots import Lease, claim_uids, release_uids, sweep_stale
 from .submission import Submission, WorkerDied
 from .zygote import (BOOT, CALLS, CALLS_OK, COMMAND, COMMAND_MAGIC, FINISH, READY, REPLY, REPLY_MAGIC, RUN,
                      one_line, write_all)
@@ -251,11 +251,10 @@ class SandboxPool:
         self._uids: list[tuple[int, int]] = []
         self._groups: PoolGroups | None = None
         self._lease: Lease | None = None
-        for sweep in (sweep_stale_folders, sweep_stale_groups):
-            try:
-                sweep()
-            except OSError:
-                pass
+        try:
+            sweep_stale(remove_pool_groups)
+        except OSError:
+            pass  # leftovers stay for another run to remove; this one need not fail for them
         plan = iso.mount_plan(limits.modules, iso.default_hidden() + tuple(map(str, hide)))
         usable, user_ns, reason = iso.probe(plan)
         if not usable and isolation == "required":

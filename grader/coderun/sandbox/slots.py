@@ -11,7 +11,7 @@ import secrets
 import stat
 import tempfile
 import time
-from pathlib import Path
+from typing import Callable
 
 from .zygote import remove_tree
 
@@ -20,7 +20,6 @@ from .zygote import remove_tree
 #: systemd's allocated ranges and inside the 16-bit range that container user namespaces map.
 SANDBOX_UIDS: tuple[int, ...] = tuple(range(65520, 65534))
 PREFIX = "grader-sandbox-"
-_UNLOCKED_AGE = 600.0  # seconds after which a folder without a lock file (older graders) is stale
 _UID_WAIT = 60.0  # seconds to wait for uids that other pools hold exclusively
 
 
@@ -115,40 +114,37 @@ def _make_base(name: str, root: bool) -> str:
     return base
 
 
-def is_stale(name: str, mtime: float) -> bool:
-    """Whether the pool called ``name`` is gone: its lock file is free (or, for folders made
-    before lock files existed, it has not been touched for ten minutes)."""
-    try:
-        fd = _lock(os.path.join(lock_dir(), name + ".lock"), fcntl.LOCK_EX, create=False)
-    except FileNotFoundError:
-        return time.time() - mtime > _UNLOCKED_AGE
-    except OSError:
-        return False
-    if fd is None:
-        return False
-    os.close(fd)
-    return True
-
-
-def sweep_stale_folders() -> None:
-    """Remove the folders of pools that were killed (a live pool's folder is never touched)."""
+def sweep_stale(remove_groups: Callable[[str], None]) -> None:
+    """Remove what killed pools left behind: for each pool lock file that nobody holds, the
+    pool's folder and (through ``remove_groups``) its cgroups, then the lock file. A live pool
+    holds its lock, so nothing of it is touched; a folder without a lock file (an older
+    grader's, perhaps still running) is not ours to judge."""
+    folder = lock_dir()
     euid = os.geteuid()
-    for parent in dict.fromkeys(_base_parents()):
+    for entry in os.listdir(folder):
+        if not (entry.startswith(PREFIX) and entry.endswith(".lock")):
+            continue
+        path = os.path.join(folder, entry)
         try:
-            entries = [e for e in os.scandir(parent) if e.name.startswith(PREFIX)]
+            fd = _lock(path, fcntl.LOCK_EX, create=False)
         except OSError:
             continue
-        for entry in entries:
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if stat.S_ISDIR(info.st_mode) and info.st_uid == euid and is_stale(entry.name, info.st_mtime):
-                remove_tree(entry.path)
+        if fd is None:
+            continue  # alive
+        try:
+            name = entry[: -len(".lock")]
+            for parent in dict.fromkeys(_base_parents()):
+                base = os.path.join(parent, name)
                 try:
-                    os.unlink(os.path.join(lock_dir(), entry.name + ".lock"))
+                    info = os.lstat(base)
                 except OSError:
-                    pass
+                    continue
+                if stat.S_ISDIR(info.st_mode) and info.st_uid == euid:
+                    remove_tree(base)
+            remove_groups(name)
+            os.unlink(path)
+        finally:
+            os.close(fd)
 
 
 def claim_uids(count: int, shared: bool) -> list[tuple[int, int]]:
