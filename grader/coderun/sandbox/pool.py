@@ -121,10 +121,11 @@ class Worker:
         self.calls_frame = None
 
     def stop(self, kill: bool) -> int | None:
-        """End the zygote; its return code."""
+        """End the zygote; its return code. Under namespaces the process the grader started is
+        the zygote's shim, which never ends by itself: killing it ends the zygote too."""
         assert self.proc is not None and self.sock is not None
         self.sock.close()
-        if kill:
+        if kill or self.namespaces:
             self.proc.kill()
         try:
             return self.proc.wait(timeout=5)

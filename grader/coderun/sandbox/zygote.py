@@ -418,15 +418,17 @@ def _remove_entry(top: int, name: str, hoisted: int) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def enter_worker_namespaces(user_ns: bool) -> None:
+def enter_worker_namespaces(user_ns: bool, shim: str = "") -> None:
     """New mount, network, PID, IPC and UTS namespaces (and a user namespace when not root) for a
     zygote.
 
     Returns in a forked process, PID 1 of the new PID namespace, which carries on as the
-    zygote; the calling process stays behind as a shim that waits for it and passes on its exit
-    (the grader knows the shim's pid). The network namespace has only a loopback interface that
-    is down, and every submission of this worker shares it: nothing in it outlives a submission
-    except what needs CAP_NET_ADMIN to set up, which student code never has.
+    zygote; the calling process stays behind as a shim, the process the grader started and
+    kills (the zygote dies with it: parent-death signal). The shim executes ``shim`` (``sleep``),
+    which takes a megabyte rather than a Python's twenty, or else waits in Python. The network
+    namespace has only a loopback interface that is down, and every submission of this worker
+    shares it: nothing in it outlives a submission except what needs CAP_NET_ADMIN to set up,
+    which student code never has.
     """
     uid, gid = os.getuid(), os.getgid()
     # IPC and UTS too, so that the zygote may return to its own after each submission (a user
@@ -439,13 +441,18 @@ def enter_worker_namespaces(user_ns: bool) -> None:
         _write_text("/proc/self/gid_map", f"0 {gid} 1")
     pid = os.fork()
     if pid:
-        _shim(pid)
+        _shim(pid, shim)
     prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # with the shim, which dies with the grader
 
 
-def _shim(pid: int) -> NoReturn:
+def _shim(pid: int, program: str) -> NoReturn:
     set_process_name(b"grader-shim")
     os.closerange(3, 1 << 20)  # the zygote's socket must close when the zygote ends
+    if program:
+        try:  # its parent-death signal (set in main) survives the exec
+            os.execv(program, ["grader-shim", "2147483647"])
+        except OSError:
+            pass
     while True:
         try:
             _, status = os.waitpid(pid, 0)
@@ -1168,7 +1175,7 @@ def main(sock_fd: int, cfg: dict[str, Any]) -> NoReturn:
             cfg["oom_protected"] = False  # e.g. a container that may not lower it
     namespaces = cfg["namespaces"]
     if namespaces:
-        enter_worker_namespaces(cfg["user_ns"])
+        enter_worker_namespaces(cfg["user_ns"], cfg["init"])
     _with_numpy()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
     set_process_name(b"grader-zygote")
