@@ -70,12 +70,17 @@ def batch(options: argparse.Namespace) -> None:
             pool.run(*items[0])  # the workers are ready once the first submission is back
             ready = time.perf_counter() - started
             started = time.perf_counter()
+            groups = pool._groups.workers if pool._groups is not None else []
+            group_cpu = sum(group.cpu_seconds() for group in groups if group.measures_cpu)
             runs = pool.map(items)
             elapsed = time.perf_counter() - started
+            group_cpu = sum(group.cpu_seconds() for group in groups if group.measures_cpu) - group_cpu
             described = pool.isolation.describe()
-    cpu_after = os.times()  # the workers (and so their children) are reaped once the pool closes
+    cpu_after = os.times()
     grader_cpu = cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system
-    sandbox_cpu = (
+    # With cgroups, the workers' groups count everything the zygotes and their submissions ran
+    # (a killed shim's zygote is never reaped by this process); else the reaped children do.
+    sandbox_cpu = group_cpu or (
         cpu_after.children_user + cpu_after.children_system - cpu_before.children_user - cpu_before.children_system
     )
     bad = [run for run in runs if run.load_status != "ok" or any(r.status != "ok" for r in run.results)]
