@@ -204,7 +204,7 @@ def test_memory_is_limited_over_all_of_a_submissions_processes():
 def test_cpu_burners_do_not_make_a_concurrent_honest_submission_time_out():
     limits = Limits(wall_time=8.0, call_time=1.0, cpu_time=8.0)
     with SandboxPool(jobs=2, limits=limits) as two:
-        burner, honest = two.map([([HOSTILE / "burners.py"], [Call("burn", (1.0,))]),
+        _, honest = two.map([([HOSTILE / "burners.py"], [Call("burn", (1.0,))]),
                                   ([HOSTILE / "burners.py"], [Call("honest", (1.0,))])])
     assert honest.results[0].status == "ok", honest.results[0].message
     assert float(honest.results[0].value) == 1.0

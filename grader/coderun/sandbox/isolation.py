@@ -82,7 +82,7 @@ def _try_namespaces(user_ns: bool, plan: list[list[str]], root: str) -> NoReturn
     os._exit(code)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _probe(user_ns: bool, plan_key: str) -> str:
     """The empty string when a zygote's and a submission's namespaces can be made here, else
     the reason they cannot (found in a forked process, once per process and plan)."""
@@ -143,7 +143,7 @@ def default_hidden() -> tuple[str, ...]:
     return (str(repository), os.getcwd(), "/home", "/root", os.path.expanduser("~"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def mount_plan(modules: tuple[str, ...], hidden: tuple[str, ...]) -> list[list[str]]:
     """The operations that build a worker's file system (``zygote.build_root`` runs them):
 

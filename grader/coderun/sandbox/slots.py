@@ -11,7 +11,7 @@ import secrets
 import stat
 import tempfile
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .zygote import remove_tree
 

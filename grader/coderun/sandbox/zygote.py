@@ -258,7 +258,7 @@ def setns(fd: int, kind: int) -> None:
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    encode = lambda text: None if text is None else os.fsencode(text)  # noqa: E731
+    encode = lambda text: None if text is None else os.fsencode(text)
     _check(libc().mount(encode(source), encode(target), encode(fstype), flags, encode(data)), f"mount {target}")
 
 
