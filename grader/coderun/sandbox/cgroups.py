@@ -98,24 +98,29 @@ def _write(path: str, text: str) -> None:
         os.close(fd)
 
 
-def _rmdir_tree(path: str) -> None:
-    """Remove a cgroup folder and its child groups (each must have no processes left)."""
-    try:
-        children = [entry.path for entry in os.scandir(path) if entry.is_dir(follow_symlinks=False)]
-    except OSError:
-        return
-    for child in children:
-        _rmdir_tree(child)  # two levels deep at most: pool, then workers
-    for attempt in range(50):
+def _rmdir_tree(path: str, patience: float = 2.0) -> bool:
+    """Remove a cgroup folder and its child groups; whether it is gone. A group whose processes
+    are still exiting is tried again for up to ``patience`` seconds (then the next run's sweep
+    finds it)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            children = [entry.path for entry in os.scandir(path) if entry.is_dir(follow_symlinks=False)]
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        for child in children:  # two levels deep at most: pool, then workers
+            _rmdir_tree(child, 0.0)
         try:
             os.rmdir(path)
-            return
+            return True
         except FileNotFoundError:
-            return
+            return True
         except OSError as exc:
-            if exc.errno != errno.EBUSY:
-                return
-            time.sleep(0.01 * (attempt + 1))  # processes still exiting
+            if exc.errno != errno.EBUSY or time.monotonic() > deadline:
+                return False
+        time.sleep(0.01)
 
 
 class WorkerGroups:
@@ -207,13 +212,13 @@ class PoolGroups:
             self.close()
             raise CgroupsUnavailable(f"cgroups could not be set up: {exc}") from None
 
-    def close(self) -> None:
-        """Remove the groups (the workers must have stopped)."""
+    def close(self) -> bool:
+        """Remove the groups (the workers must have stopped); whether they are all gone."""
         for worker in self.workers:
             worker.close()
-        for folder in self.folders:
-            _rmdir_tree(folder)
+        gone = all([_rmdir_tree(folder) for folder in self.folders])
         self.folders = []
+        return gone
 
 
 def _enable(folder: str, controllers: tuple[str, ...]) -> None:
@@ -245,9 +250,6 @@ def _limit(hierarchy: Hierarchy, group: str, limits: Limits) -> None:
                 raise
 
 
-def remove_pool_groups(name: str) -> None:
-    """Remove the cgroups of the pool called ``name`` (a killed one: its processes are gone)."""
-    for hierarchy in find_hierarchies():
-        path = os.path.join(hierarchy.path, name)
-        if os.path.isdir(path):
-            _rmdir_tree(path)
+def remove_pool_groups(name: str) -> bool:
+    """Remove the cgroups of the pool called ``name`` (a killed one); whether they are gone."""
+    return all([_rmdir_tree(os.path.join(hierarchy.path, name)) for hierarchy in find_hierarchies()])

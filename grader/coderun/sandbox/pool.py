@@ -387,10 +387,9 @@ class SandboxPool:
         for worker in self._workers:
             worker.close()
         release_uids(self._uids)
-        if self._groups is not None:
-            self._groups.close()
+        leftovers = self._groups is not None and not self._groups.close()
         if self._lease is not None:
-            self._lease.close()
+            self._lease.close(leftovers)
 
 
 def run_submission(files: list[Path], calls: list[Call], limits: Limits = Limits(),

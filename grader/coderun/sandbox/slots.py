@@ -71,15 +71,17 @@ class Lease:
             self.close()
             raise
 
-    def close(self) -> None:
-        """Remove the folder, then let go of the name."""
+    def close(self, leftovers: bool = False) -> None:
+        """Remove the folder, then let go of the name: with ``leftovers`` (cgroups that could not
+        be removed yet) the lock file stays, for the next run's sweep to finish the job."""
         if self.base:
             remove_tree(self.base)
         if self._fd >= 0:
-            try:
-                os.unlink(self.lock_path)
-            except OSError:
-                pass
+            if not leftovers and not os.path.exists(self.base):
+                try:
+                    os.unlink(self.lock_path)
+                except OSError:
+                    pass
             os.close(self._fd)
             self._fd = -1
 
@@ -114,7 +116,7 @@ def _make_base(name: str, root: bool) -> str:
     return base
 
 
-def sweep_stale(remove_groups: Callable[[str], None]) -> None:
+def sweep_stale(remove_groups: Callable[[str], bool]) -> None:
     """Remove what killed pools left behind: for each pool lock file that nobody holds, the
     pool's folder and (through ``remove_groups``) its cgroups, then the lock file. A live pool
     holds its lock, so nothing of it is touched; a folder without a lock file (an older
@@ -133,6 +135,7 @@ def sweep_stale(remove_groups: Callable[[str], None]) -> None:
             continue  # alive
         try:
             name = entry[: -len(".lock")]
+            gone = True
             for parent in dict.fromkeys(_base_parents()):
                 base = os.path.join(parent, name)
                 try:
@@ -141,8 +144,9 @@ def sweep_stale(remove_groups: Callable[[str], None]) -> None:
                     continue
                 if stat.S_ISDIR(info.st_mode) and info.st_uid == euid:
                     remove_tree(base)
-            remove_groups(name)
-            os.unlink(path)
+                    gone = gone and not os.path.lexists(base)
+            if remove_groups(name) and gone:  # else the lock stays, and a later run tries again
+                os.unlink(path)
         finally:
             os.close(fd)
 
