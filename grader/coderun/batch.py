@@ -133,5 +133,8 @@ def _judge_run(plan, run) -> dict[str, Outcome]:
     for checker, calls in plan:
         results = run.results[offset:offset + len(calls)]
         offset += len(calls)
-        out[checker.question.id] = checker.judge(results)
+        try:
+            out[checker.question.id] = checker.judge(results)
+        except Exception as exc:  # one submission's oddity is its own row, never the batch's end
+            out[checker.question.id] = Outcome(ERROR, 0.0, f"your results could not be judged ({type(exc).__name__})")
     return out

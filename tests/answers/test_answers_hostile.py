@@ -315,10 +315,10 @@ GRADER = Path(__file__).resolve().parents[2] / "grader"
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "sympify", "parse_expr", "__import__"}
 #: Exact known-safe uses: (path relative to grader/, the stripped source line).
 ALLOWED = {
-    # The sandbox's child process runs the student's *Python* files on purpose, inside its own
-    # session with rlimits, a scrubbed environment and an empty folder (docs/sandbox.md). It never
-    # sees answer-language text.
-    ("sandbox.py", 'exec(compile(content, path, "exec", dont_inherit=True), namespace)'),
+    # The sandbox's child process runs the student's *Python* files on purpose, inside namespaces
+    # of its own with limits, a scrubbed environment and an empty folder (docs/sandbox.md). It
+    # never sees answer-language text.
+    ("coderun/sandbox/zygote.py", 'exec(compile(source, path, "exec", dont_inherit=True), namespace)'),
     # Self-check's child process runs the student's own .py files on the student's own machine
     # where the sandbox is not used (docs/self-check.md); only float64 records come back.
     ("selfcheck/child.py", 'exec(compile(data[offset:offset + size], path, "exec", dont_inherit=True), namespace)'),
