@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "grader"
-#: Modules allowed past the usual size for now, with their limit (the goal is ~600 lines).
-LONG = {"coderun/sandbox": 1000, "report": 1000, "sandbox": 1800}
+#: Modules allowed past the usual size, with their limit (the goal is ~600 lines). The zygote is
+#: started by path so that it imports nothing heavy, which keeps its code one self-contained module.
+LONG = {"coderun/sandbox/zygote": 1450}
 
 
 def _module_name(path: Path) -> str:
@@ -24,7 +25,14 @@ def _imports() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # Imports for type checkers only never run, so they make no cycle.
+        typing_only = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
+                       and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING"
+                       for stmt in node.body for inner in ast.walk(stmt)}
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]

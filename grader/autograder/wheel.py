@@ -13,7 +13,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import grader
+#: The grader package's folder (this file is grader/autograder/wheel.py).
+_PACKAGE = Path(__file__).resolve().parents[1]
+
 
 #: Zip entries carry this time, so a rebuild of the same files is byte-identical.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -31,7 +33,7 @@ class Project:
 
 def project() -> Project:
     """grader's name, version, dependencies and console scripts."""
-    pyproject = Path(grader.__file__).resolve().parents[1] / "pyproject.toml"
+    pyproject = _PACKAGE.parent / "pyproject.toml"
     if pyproject.is_file():
         import tomllib
 
@@ -62,7 +64,7 @@ def _record_hash(data: bytes) -> str:
 
 def package_files() -> list[tuple[str, bytes]]:
     """(path in the wheel, bytes) of every file of the grader package (no caches)."""
-    root = Path(grader.__file__).resolve().parent
+    root = _PACKAGE
     files = []
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root.parent)

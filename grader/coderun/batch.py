@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from ..kinds import CodeKind
 from ..rubric import Rubric
 from ..verdict import ERROR, INVALID, MISSING, TIMEOUT, Outcome
 
@@ -18,10 +18,11 @@ class CodeRun:
     ``outcomes()`` waits for the rest; ``close()`` (also on leaving a ``with``) stops what is left.
     """
 
-    def __init__(self, checkers: list[CodeKind], submissions: list, rubric: Rubric,
+    def __init__(self, checkers: list, submissions: list, rubric: Rubric,
                  jobs: int, progress=None, pool=None) -> None:
-        """``pool``: a pool from ``start_sandbox`` to use (and leave open); by default one is
-        started here and closed with this run."""
+        """``checkers``: the code questions' prepared kinds (``kinds.CodeKind``: ``calls`` and
+        ``judge``). ``pool``: a pool from ``start_sandbox`` to use (and leave open); by default
+        one is started here and closed with this run."""
         self._plan = [(checker, checker.calls()) for checker in checkers]
         all_calls = [call for _, calls in self._plan for call in calls]
         self._progress = progress
@@ -105,7 +106,7 @@ class CodeRun:
 def start_sandbox(rubric: Rubric, jobs: int):
     """A sandbox pool with the rubric's limits. Its workers start (import numpy) in the
     background, so a caller can start it early and give it to ``CodeRun``."""
-    from ..sandbox import Limits, SandboxPool
+    from .sandbox import Limits, SandboxPool
 
     settings = rubric.sandbox
     limits = Limits(wall_time=settings.wall_time, call_time=settings.call_time,
@@ -134,7 +135,12 @@ def _judge_run(plan, run) -> dict[str, Outcome]:
         results = run.results[offset:offset + len(calls)]
         offset += len(calls)
         try:
-            out[checker.question.id] = checker.judge(results)
+            outcome = checker.judge(results)
         except Exception as exc:  # one submission's oddity is its own row, never the batch's end
-            out[checker.question.id] = Outcome(ERROR, 0.0, f"your results could not be judged ({type(exc).__name__})")
+            outcome = Outcome(ERROR, 0.0, f"your results could not be judged ({type(exc).__name__})")
+        if run.load_message:
+            # Loaded, but with something to say (a notebook cell that failed): every code row
+            # carries it, since any of them may depend on what that cell would have defined.
+            outcome = replace(outcome, feedback=f"{outcome.feedback}; note: {run.load_message}")
+        out[checker.question.id] = outcome
     return out

@@ -179,7 +179,7 @@ class FunctionKind(CodeKind):
         return [(self.function_name, call.args) for call in self.prepared_calls]
 
     def calls(self) -> list:
-        from ..sandbox import Call
+        from ..coderun.sandbox import Call
 
         return [Call(name, args) for name, args in self.planned_calls()]
 

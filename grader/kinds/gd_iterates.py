@@ -280,7 +280,9 @@ class IteratesKind(WrittenKind):
     def self_check(self, mode: str = "full") -> SelfCheckData:
         """The question's own fields (loss, start, step size, steps, method...): the prompt
         states them, and follow-through needs the exact step from a student's own iterate."""
-        base = set(QuestionBase.__struct_fields__)
+        # The question's own fields: those every question has are in the bundle's header, except
+        # `steps`, which this kind redefines (the number of iterates).
+        base = set(QuestionBase.__struct_fields__) - {"steps"}
         fields = {k: v for k, v in msgspec.to_builtins(self.question).items() if k not in base}
         return SelfCheckData({"question": fields},
                              "the loss, start, step size and number of steps, as the question "

@@ -195,7 +195,8 @@ def test_student_code_cannot_read_the_reference(package, installed, tmp_path):
         "    raise RuntimeError(text)\n")
     results = run_autograder(autograder_root(package, tmp_path / "ag", {"grads.py": thief.encode()}), installed)
     gd = next(t for t in results["tests"] if t["name"] == "p4.gd")
-    assert gd["score"] == 0 and "PermissionError" in gd["output"]
+    # Hidden by the sandbox's own file system, or refused by the folder's mode without namespaces.
+    assert gd["score"] == 0 and ("PermissionError" in gd["output"] or "FileNotFoundError" in gd["output"])
     assert "def gd" not in gd["output"], "the reference's text never comes back"
 
 

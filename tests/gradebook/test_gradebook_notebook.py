@@ -95,9 +95,6 @@ def test_check_reads_a_notebook(template, tmp_path):
     assert "total: 96/96" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="until the sandbox runs `# grader: cells` modules cell by cell "
-                                       "(grader/coderun, another helper's work): today a failing cell "
-                                       "fails the whole module")
 def test_a_failing_top_level_cell_keeps_the_functions_defined_before_it(template, tmp_path):
     cells = [nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()"),
              nbformat.v4.new_code_cell("data = open('train.csv').read()  # not in the sandbox")]
@@ -105,3 +102,5 @@ def test_a_failing_top_level_cell_keeps_the_functions_defined_before_it(template
     path.write_text(_filled(template, cells), encoding="utf-8")
     result = run("check", HW1, path)
     assert "total: 96/96" in result.stdout, result.output
+    assert "FileNotFoundError" in result.stdout and "other cells were still run" in result.stdout, \
+        "the failing cell is reported to the student"

@@ -174,9 +174,9 @@ def test_code_questions_are_not_read_from_a_writeup(rubric_from):
             points: 1
             args: {x: {shape: [n]}}
             answer: "x"
-          - {id: q.n, kind: number, points: 1, answer: 2, locate: "x"}
+          - {id: q.n, kind: number, points: 1, answer: 17.25, locate: "x"}
         """)
-    writeup = read_writeup("x $$2$$", "md", rubric, prepared)
+    writeup = read_writeup("x $$17.25$$", "md", rubric, prepared)
     assert set(writeup.reports) == {"q.n"}
 
 

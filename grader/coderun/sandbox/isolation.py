@@ -137,9 +137,7 @@ def default_hidden() -> tuple[str, ...]:
     """Folders that must never be visible even when they lie inside a bound folder: the grader's
     repository (an editable install sits beside rubrics/ and submissions/), the current folder
     and home folders."""
-    import grader
-
-    repository = Path(grader.__file__).resolve().parents[1]
+    repository = Path(__file__).resolve().parents[3]  # grader/coderun/sandbox/ → the repository
     return (str(repository), os.getcwd(), "/home", "/root", os.path.expanduser("~"))
 
 
