@@ -248,6 +248,7 @@ class SandboxPool:
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._stopping = threading.Event()
         self._encoded_calls: tuple[list[Call], tuple[bytes, int]] | None = None
         self._uids: list[tuple[int, int]] = []
         self._groups: PoolGroups | None = None
@@ -325,7 +326,7 @@ class SandboxPool:
         worker = self._idle.get()
         try:
             functions = tuple(call.function for call in calls)
-            return Submission(worker, request, encoded, self.limits, functions).run()
+            return Submission(worker, request, encoded, self.limits, functions, self._stopping).run()
         except Exception as exc:  # one submission's fault is that submission's result
             try:
                 worker.restart()  # it may be waiting for a FINISH that will never come
@@ -382,6 +383,9 @@ class SandboxPool:
                 return
             self._closed = True
             executor, self._executor = self._executor, None
+        # Running submissions end within a poll (their children are killed as at a time limit)
+        # rather than running to their own limits: closing is what Ctrl-C and SIGTERM do.
+        self._stopping.set()
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
         for worker in self._workers:

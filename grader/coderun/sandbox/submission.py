@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .pool import Worker
 
 _POLL = 0.02  # seconds between the grader's looks at a running child's results
+STOPPED = "not run to the end: grading was stopped"
 _MAX_RESULT_FILE = FILE_SIZE_LIMIT  # the child cannot write more; the grader reads no more
 
 
@@ -42,8 +44,10 @@ class Submission:
     """Runs every call of one submission, in as many children as failures make necessary."""
 
     def __init__(self, worker: Worker, request: bytes, calls: tuple[bytes, int], limits: Limits,
-                 functions: tuple[str, ...] = ()) -> None:
+                 functions: tuple[str, ...] = (), stopping: threading.Event | None = None) -> None:
         self.worker = worker
+        #: Set when the pool closes (Ctrl-C, SIGTERM): a running submission ends at once.
+        self.stopping = stopping
         #: The function of each call: after a call kills its child (a timeout, a crash), the
         #: calls right after it to the same function are not run, so one function that loops
         #: forever costs one call_time, not the whole wall_time of the submission.
@@ -70,6 +74,9 @@ class Submission:
         while True:
             start = self._run_child(start)
             if start >= self.n_calls or self.not_run is not None:
+                break
+            if self.stopping is not None and self.stopping.is_set():
+                self.not_run = ("error", STOPPED)
                 break
             if time.monotonic() >= self.deadline:
                 wall = self.limits.wall_time
@@ -124,6 +131,9 @@ class Submission:
             if state[2] or status is not None:
                 break
             now = time.monotonic()
+            if self.stopping is not None and self.stopping.is_set():
+                failure = ("error", STOPPED)
+                break
             used = cpu() if cpu else 0.0
             if progressed:
                 per_call = now + call_limit < self.deadline
