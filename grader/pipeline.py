@@ -94,7 +94,7 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
                 jobs: int, seed: int | None = None, roster: str | Path | None = None,
                 progress: Callable[[Rubric, Mapping[str, Kind], list[Submission]], Any] | None = None,
                 layout: str = "auto", times: str | Path | None = None,
-                overrides: str | Path | None = None) -> ClassResult:
+                overrides: str | Path | None = None, weak_sandbox: bool = False) -> ClassResult:
     """Grade every submission in ``directory`` and write OUTDIR; the steps of ``STEPS``.
 
     ``layout``: how the folder was made (``auto``, ``plain``, ``canvas``, ``moodle``,
@@ -103,7 +103,8 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
     (applied when it exists). ``progress(rubric, prepared, submissions)`` may return a context
     manager that yields a ``Progress`` callable (the CLI's progress bar). Raises RubricError
     (unusable rubric) or UnusableInput (no such folder, a bad roster or times file, an OUTDIR
-    that must not be replaced).
+    that must not be replaced, student code to run where the sandbox cannot isolate students
+    from each other and ``weak_sandbox`` was not given).
     """
     from .reports.plots import Plotter
     from .rubric import peek_question_ids
@@ -124,7 +125,14 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
         if any(kind.runs_code for kind in prepared.values()):
             from .coderun import start_sandbox
 
-            sandbox = start_sandbox(rubric, jobs)
+            from .coderun.sandbox import IsolationUnavailable
+
+            try:
+                sandbox = start_sandbox(rubric, jobs, "weak-ok" if weak_sandbox else "required",
+                                        hide=(directory, outdir))
+            except IsolationUnavailable as err:
+                raise UnusableInput(f"{err}\nTo run the class's code with the weaker sandbox "
+                                    "anyway, pass --allow-weak-sandbox (docs/sandbox.md).") from None
             background.callback(sandbox.close)
         else:
             _import_reports()  # pandas, imported while the submissions are read
@@ -146,7 +154,6 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
             warnings += more
         facts, more = _facts(submissions, times)
         warnings += more
-        submissions = _stage(submissions, background)
 
         # check written answers while the code runs (pandas imports meanwhile), judge the code
         bar = progress(rubric, prepared, submissions) if progress else None
@@ -163,7 +170,8 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
             seed=rubric.seed, rubric=str(rubric_path),
             due=rubric.due.isoformat() if rubric.due is not None else "",
             late=rubric.late.as_dict() if rubric.late is not None else None,
-            layout=intake.layout)
+            layout=intake.layout,
+            sandbox=sandbox.isolation.describe() if sandbox is not None else "")
         table = reports.verdict_table(graded, meta)
         if roster_frame is not None:
             table, more = reports.apply_roster(table, meta, roster_frame)
@@ -203,14 +211,6 @@ def _facts(submissions: list[Submission], times: str | Path | None) -> tuple[lis
     return facts, warnings + more
 
 
-def _stage(submissions: list[Submission], owner: ExitStack) -> list[Submission]:
-    """Derived code (a notebook's cells, a Canvas file under its own name) as files the sandbox
-    can be given, in a private folder ``owner`` removes."""
-    from .submissions.staging import stage_code
-
-    return stage_code(submissions, owner)
-
-
 def _import_reports():
     """The reports package (it imports pandas, about 0.3 s: done while other work waits)."""
     from . import reports
@@ -232,8 +232,7 @@ def check_submission(rubric_path: str | Path, path: str | Path,
         # Nothing of the answers could be read (broken YAML, an empty file, a list): the student
         # fixes the file first; there is nothing to mark.
         raise UnusableInput(submission.problem)
-    with ExitStack() as staged:  # a notebook's code cells, as a file the sandbox is given
-        return rubric, grade(rubric, _stage([submission], staged), prepared)
+    return rubric, grade(rubric, [submission], prepared)
 
 
 # -- the grading core ----------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import json
 import sys
 import time
 import traceback
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ def grade_submission(root: Path, rubric_file: str) -> dict[str, Any]:
     from grader.errors import RubricError
     from grader.pipeline import grade, load
     from grader.submissions import load_submission
-    from grader.submissions.staging import stage_code
 
     started = time.monotonic()
     try:
@@ -40,8 +38,7 @@ def grade_submission(root: Path, rubric_file: str) -> dict[str, Any]:
         submission = load_submission(folder, {q.id for q in rubric.questions})
     except FileNotFoundError:
         return failure_json("No files were submitted.", visibility)
-    with ExitStack() as staged:
-        verdicts = grade(rubric, stage_code([submission], staged), prepared)
+    verdicts = grade(rubric, [submission], prepared)
     notes = [n for n in submission.notes]
     if submission.problem:
         notes.insert(0, f"Your files could not be read: {submission.problem}")

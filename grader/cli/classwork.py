@@ -44,8 +44,13 @@ def usable_cpus() -> int:
 @click.option("--overrides", type=click.Path(dir_okay=False), default=None,
               help="Scores set by hand (student,question,score,note) [default: overrides.csv "
                    "beside RUBRIC, when it exists].")
+@click.option("--allow-weak-sandbox", is_flag=True,
+              help="Run the class's code even where the sandbox cannot give each submission "
+                   "namespaces of its own (docs/sandbox.md says what is then not enforced); "
+                   "run.json records it.")
 def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: int | None,
-          roster: str | None, layout: str, times: str | None, overrides: str | None) -> None:
+          roster: str | None, layout: str, times: str | None, overrides: str | None,
+          allow_weak_sandbox: bool) -> None:
     """Grade every submission in SUBMISSIONS against RUBRIC and write the reports to OUTDIR."""
     from ..pipeline import grade_class
     from ..reports.overrides import default_path
@@ -56,7 +61,7 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
     try:
         result = grade_class(rubric, submissions, outdir, jobs=jobs or usable_cpus() + 1,
                              seed=seed, roster=roster, progress=render.Progress, layout=layout,
-                             times=times,
+                             times=times, weak_sandbox=allow_weak_sandbox,
                              overrides=Path(overrides).resolve() if overrides else default_path(rubric))
     except RubricError as err:
         fail(err.problems)
@@ -71,6 +76,8 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
                    err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if result.meta.sandbox and not result.meta.sandbox.startswith("full"):
+        click.echo(f"warning: student code ran with the {result.meta.sandbox}", err=True)
     how = "detected; choose with --layout" if result.detected else "--layout"
     render.class_summary(report.summary_table(result.table, result.meta),
                          report.lowest_questions(result.table, result.meta), result.count, outdir,

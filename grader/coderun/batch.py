@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from ..rubric import Rubric
@@ -43,11 +44,17 @@ class CodeRun:
             unique.setdefault(self._keys[submission.student], submission)
         self._judged: dict[tuple, dict[str, Outcome]] = {}
         self._owns_pool = pool is None
-        self._pool = (pool or start_sandbox(rubric, jobs)) if unique else None
+        # A pool of our own for one submission (a student's own check, Gradescope's container per
+        # submission) may be the weaker level; several students' code needs namespaces.
+        isolation = "weak-ok" if len(unique) <= 1 else "required"
+        self._pool = (pool or start_sandbox(rubric, jobs, isolation)) if unique else None
         self._futures = {}
         try:
             for key, submission in sorted(unique.items(), key=lambda item: item[1].student):
-                future = self._pool.submit(list(submission.code), all_calls)
+                # The bytes read, safely, with the submission (notebook cells included): the
+                # sandbox never opens a student's path again.
+                files = list(submission.code_files) or list(submission.code)
+                future = self._pool.submit(files, all_calls)
                 future.add_done_callback(lambda done, key=key: self._judge(key, done))
                 self._futures[key] = future
         except BaseException:
@@ -103,16 +110,23 @@ class CodeRun:
         self.close()
 
 
-def start_sandbox(rubric: Rubric, jobs: int):
-    """A sandbox pool with the rubric's limits. Its workers start (import numpy) in the
-    background, so a caller can start it early and give it to ``CodeRun``."""
+def start_sandbox(rubric: Rubric, jobs: int, isolation: str = "required", hide: tuple = ()):
+    """A sandbox pool with the rubric's limits and offered modules. Its workers start (import
+    numpy) in the background, so a caller can start it early and give it to ``CodeRun``.
+
+    ``isolation``: "required" refuses to run several students' code without namespaces
+    (``IsolationUnavailable``); "weak-ok" accepts separate limited processes (one student's own
+    code, or the instructor's explicit choice). ``hide``: folders never visible to student code
+    (the rubric's, the class's and the output folder), besides the repository and homes."""
     from .sandbox import Limits, SandboxPool
 
     settings = rubric.sandbox
     limits = Limits(wall_time=settings.wall_time, call_time=settings.call_time,
                     cpu_time=settings.cpu_time, memory_bytes=settings.memory_mb << 20,
-                    processes=settings.processes, output_bytes=max(1, settings.output_bytes))
-    return SandboxPool(jobs=jobs, limits=limits)
+                    processes=settings.processes, output_bytes=max(1, settings.output_bytes),
+                    disk_bytes=settings.disk_mb << 20, modules=tuple(settings.modules))
+    hidden = tuple(str(Path(folder).resolve()) for folder in (rubric.base_dir, *hide))
+    return SandboxPool(jobs=jobs, limits=limits, isolation=isolation, hide=hidden)
 
 
 def _code_key(submission) -> tuple:

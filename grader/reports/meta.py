@@ -28,7 +28,8 @@ class ReportMeta:
     ``due`` (ISO 8601) and ``late`` (the rubric's policy as plain data) turn on the late columns
     of grades.csv; ``overrides_file`` is the instructor's overrides.csv and ``overrides`` what
     was applied from it (with the scores they replaced, so ``grader report`` can apply the file
-    afresh); ``layout`` is how the class folder was read.
+    afresh); ``layout`` is how the class folder was read; ``sandbox`` how student code was
+    isolated (set only when code ran: "namespaces" or the weaker level the instructor accepted).
     """
 
     title: str
@@ -40,6 +41,7 @@ class ReportMeta:
     overrides_file: str = ""
     overrides: tuple[dict[str, Any], ...] = field(default=())
     layout: str = ""
+    sandbox: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "questions", tuple(self.questions))
@@ -60,7 +62,7 @@ class ReportMeta:
             questions.append(entry)
         data: dict[str, Any] = {"title": self.title, "seed": self.seed, "rubric": self.rubric,
                                 "questions": questions}
-        for key in ("due", "late", "overrides_file", "layout"):
+        for key in ("due", "late", "overrides_file", "layout", "sandbox"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
         if self.overrides:
@@ -87,4 +89,5 @@ class ReportMeta:
             overrides_file=str(data.get("overrides_file", "")),
             overrides=tuple(dict(o) for o in data.get("overrides", []) if isinstance(o, dict)),
             layout=str(data.get("layout", "")),
+            sandbox=str(data.get("sandbox", "")),
         )

@@ -234,6 +234,10 @@ class SandboxSettings(Strict, kw_only=True):
     memory_mb: Annotated[int, Meta(ge=64)] = 1024
     processes: Annotated[int, Meta(ge=1)] = 16
     output_bytes: Annotated[int, Meta(ge=0)] = 10_000
+    #: Size of each of the submission's private file systems (its folder, /tmp, /dev/shm).
+    disk_mb: Annotated[int, Meta(ge=1, le=4096)] = 64
+    #: Packages students may import beyond the standard library and numpy (scipy, matplotlib...).
+    modules: tuple[Annotated[str, Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], ...] = ()
 
 
 class LateStep(Strict, kw_only=True):

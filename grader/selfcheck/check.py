@@ -59,7 +59,7 @@ def check_submission(bundle: Bundle, submission: Submission, runner: str = "auto
         if runner == "sandbox":
             from ..coderun import start_sandbox
 
-            pool = start_sandbox(bundle.rubric, 1)
+            pool = start_sandbox(bundle.rubric, 1, "weak-ok")  # the student's own code
         else:
             pool = LocalPool(bundle.rubric.sandbox)
             prepared = {q: _PlainCalls(k) if k.runs_code else k for q, k in prepared.items()}

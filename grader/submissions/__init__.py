@@ -2,7 +2,7 @@
 download: ``layouts``), ``reading`` decides which files hold answers and code, ``files`` reads
 entries without following links or waiting on special files, ``yamlfile``, ``answerstext`` and
 ``notebook`` read answers YAML, plain-text answers and Jupyter notebooks, ``identity`` puts
-roster ids on submissions, ``staging`` hands derived code to the sandbox, ``template`` writes a
+roster ids on submissions, ``template`` writes a
 notebook for students."""
 
 from grader.submissions.find import (

@@ -451,3 +451,39 @@ def _session_alive(sid: int) -> bool:
             if int(fields[3]) == sid and fields[0] != b"Z":
                 return True
     return False
+
+
+# -- the weaker sandbox is the instructor's explicit choice ----------------------------------------
+def test_grade_refuses_to_run_a_class_without_namespaces_unless_told(hw1_path, submissions_dir,
+                                                                     tmp_path, monkeypatch):
+    """Where a submission cannot get a world of its own (no namespaces), several students' code
+    is not run together unless the instructor accepts the weaker sandbox; run.json says which."""
+    monkeypatch.setenv("GRADER_SANDBOX_NAMESPACES", "off")
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("alice.py", "carol.py", "alice.yaml"):
+        shutil.copy(submissions_dir / name, folder / name)
+    refused = run("grade", hw1_path, folder, "-o", tmp_path / "out")
+    assert refused.exit_code == 2
+    assert "--allow-weak-sandbox" in refused.stderr
+    assert not (tmp_path / "out").exists()
+    allowed = run("grade", hw1_path, folder, "-o", tmp_path / "out", "--allow-weak-sandbox")
+    assert allowed.exit_code == 0, allowed.output
+    meta = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert meta["sandbox"].startswith("weak")
+    assert "ran with the weak" in allowed.stderr
+
+
+def test_run_json_records_full_isolation(hw1_path, submissions_dir, tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(submissions_dir / "alice.py", folder / "alice.py")
+    result = run("grade", hw1_path, folder, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["sandbox"].startswith("full")
+
+
+def test_check_runs_one_students_code_with_the_weaker_sandbox(hw1_path, submissions_dir, monkeypatch):
+    monkeypatch.setenv("GRADER_SANDBOX_NAMESPACES", "off")
+    result = run("check", hw1_path, submissions_dir / "alice.py")
+    assert "p1.sigmoid_grad" in result.output and "✓ p1.sigmoid_grad" in result.output

@@ -218,29 +218,22 @@ def test_two_canvas_uploads_with_one_name_both_stay(tmp_path):
     put(tmp_path / "smithjohn_12345_2_grads.py", "B = 2\n")
     (sub,) = find_submissions(tmp_path)
     assert [name for name, _ in sub.code_files] == ["smithjohn_12345_1_grads.py", "smithjohn_12345_2_grads.py"]
-    from contextlib import ExitStack
-
-    from grader.submissions.staging import stage_code
-
-    with ExitStack() as owner:
-        (same,) = stage_code([sub], owner)
-        assert same is sub, "files the sandbox can read as they are stay where they are"
 
 
-def test_derived_code_is_staged_for_the_sandbox_and_removed_after(tmp_path):
-    from contextlib import ExitStack
+def test_derived_code_goes_to_the_sandbox_under_the_students_own_name(tmp_path):
+    """A Canvas file is run as the module its student named (`import hw1_code` works), from the
+    bytes read with the submission."""
+    from grader.pipeline import grade, load
 
-    from grader.submissions.staging import stage_code
-
-    put(tmp_path / "smithjohn_12345_1_hw1_code-2.py", "A = 1\n")
-    (sub,) = find_submissions(tmp_path)
-    with ExitStack() as owner:
-        (staged,) = stage_code([sub], owner)
-        assert [p.name for p in staged.code] == ["hw1_code.py"]
-        assert staged.code[0].read_bytes() == b"A = 1\n"
-        assert oct(staged.code[0].stat().st_mode & 0o777) == "0o600"
-        folder = staged.code[0].parent
-    assert not folder.exists(), "the staged copies go with their owner"
+    put(tmp_path / "class" / "smithjohn_12345_1_hw1_code-2.py", "import hw1_code\n"
+        "def sigmoid_grad(x):\n    return hw1_code.__name__ and x * 0\n")
+    (sub,) = find_submissions(tmp_path / "class")
+    assert [name for name, _ in sub.code_files] == ["hw1_code.py"]
+    rubric = tmp_path / "r.yaml"
+    put(rubric, "title: t\nquestions:\n  - {id: p.sigmoid_grad, kind: function, points: 1, "
+                "args: {x: {shape: [n]}}, answer: '0 x'}\n")
+    (verdict,) = grade(*load(rubric)[:1], [sub], load(rubric)[1])
+    assert verdict.status == "correct", verdict.feedback
 
 
 def test_a_canvas_upload_unzipped_in_place_belongs_to_its_student(tmp_path):

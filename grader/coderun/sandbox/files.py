@@ -47,17 +47,27 @@ def read_file(path: Path | str, limit: int = MAX_FILE_BYTES) -> bytes:
         os.close(fd)
 
 
-def read_submission_files(paths: list[Path]) -> tuple[list[tuple[str, bytes]], str]:
-    """(name, content) of each file, or ([], a load error message for the student)."""
+def read_submission_files(paths: list) -> tuple[list[tuple[str, bytes]], str]:
+    """(name, content) of each file, or ([], a load error message for the student). An entry
+    is a path (read here, safely) or a (name, content) pair already read that way."""
     read: list[tuple[str, bytes]] = []
-    for path in map(Path, paths):
-        name = path.name
-        if not name or name.startswith(".") or len(name.encode()) > 255 or "/" in name:
+    for entry in paths:
+        given = isinstance(entry, tuple)
+        name = entry[0] if given else Path(entry).name
+        if not isinstance(name, str) or not name or name.startswith(".") \
+                or len(name.encode()) > 255 or "/" in name:
             return [], f"cannot use a file named {name!r}"
         if any(name == other for other, _ in read):
             return [], f"two files are named {name}"
+        if given:
+            content = entry[1]
+            if not isinstance(content, bytes) or len(content) > MAX_FILE_BYTES:
+                return [], f"{name} is larger than {MAX_FILE_BYTES >> 20} MiB" \
+                    if isinstance(content, bytes) else f"cannot use {name}"
+            read.append((name, content))
+            continue
         try:
-            read.append((name, read_file(path)))
+            read.append((name, read_file(Path(entry))))
         except ValueError as problem:
             return [], one_line(str(problem))
         except OSError as exc:
