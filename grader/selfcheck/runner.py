@@ -258,9 +258,17 @@ def _encode_request(files: list[tuple[str, bytes]], calls: list, start: int, fol
     return child.REQUEST.pack(child.REQUEST_MAGIC, len(meta), len(data)) + meta + data
 
 
-def _read_files(paths: Iterable[Path]) -> tuple[list[tuple[str, bytes]], str]:
+def _read_files(paths: Iterable) -> tuple[list[tuple[str, bytes]], str]:
+    """(name, content) of the .py files: paths are read here, (name, content) pairs (already
+    read with the submission) are taken as they are."""
     files = []
-    for path in sorted(Path(p) for p in paths):
+    given = [entry for entry in paths if isinstance(entry, tuple)]
+    for name, content in sorted(given):
+        if name.endswith(".py"):
+            if len(content) > MAX_FILE_BYTES:
+                return [], f"{name} is larger than {MAX_FILE_BYTES >> 20} MB"
+            files.append((name, content))
+    for path in sorted(Path(p) for p in paths if not isinstance(p, tuple)):
         if path.suffix != ".py":
             continue
         try:
