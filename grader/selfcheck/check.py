@@ -75,7 +75,7 @@ def check_path(bundle: Bundle, path: str | Path, runner: str = "auto") -> SelfCh
     """A submission file or folder checked against the bundle; UnusableInput when nothing in it
     can be read."""
     try:
-        submission = load_submission(path)
+        submission = load_submission(path, {q.id for q in bundle.rubric.questions})
     except FileNotFoundError as err:
         raise UnusableInput(str(err)) from None
     if submission.problem:

@@ -43,7 +43,7 @@ def check_student(rubric_path: str | Path, path: str | Path, student: str | None
     rubric = load_rubric(rubric_path, schemas(), seed)
     version, prepared = student_version(rubric, student)
     try:
-        submission = load_submission(path)
+        submission = load_submission(path, {q.id for q in rubric.questions})
     except FileNotFoundError as err:
         raise UnusableInput(str(err)) from None
     if submission.problem:
