@@ -14,6 +14,7 @@ Nothing here renders anything; the CLI turns the results into text.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from contextlib import ExitStack, nullcontext
@@ -266,6 +267,7 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
     """
     prepared = prepared if prepared is not None else prepare(rubric)
     submissions = sorted(submissions, key=lambda s: s.student)
+    submissions = [_read_writeups(s, rubric, prepared) if s.writeups else s for s in submissions]
     if getattr(rubric, "versions", None) is not None:
         return _grade_by_version(rubric, submissions, prepared, jobs, progress, meanwhile,
                                  sandbox, versions_of)
@@ -474,10 +476,15 @@ def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, 
             elif submission.problem:
                 outcome, group, answer = Outcome.invalid(submission.problem), "", ""
             elif is_blank(value):
-                outcome, group, answer = Outcome(MISSING, 0.0, "no answer"), "", ""
+                report = _report(submission, question.id)
+                why = report.summary() if report is not None else "no answer"
+                outcome, group, answer = Outcome(MISSING, 0.0, why), "", ""
             else:
                 found = entry(submission, question.id, value)
                 outcome, group, answer = found.outcome, found.group, _shown(value)
+                report = _report(submission, question.id)
+                if report is not None:
+                    outcome = _with_steps(outcome, report, question)
             rows.append(_verdict(submission.student, question.id, question.points, outcome,
                                  answer, group))
         if unknown:
@@ -486,6 +493,47 @@ def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, 
         if progress:
             progress(1)
     return rows_out
+
+
+def _read_writeups(submission: Submission, rubric: Rubric, prepared: Mapping[str, Kind]) -> Submission:
+    """A submission's write-ups read against the prepared questions: the answers they hold
+    (an answer given in an answers file wins) and, per question, what was read and checked."""
+    import dataclasses
+
+    from .writeups import read_writeup
+
+    answers = dict(submission.answers)
+    reports: dict[str, Any] = {}
+    notes = list(submission.notes)
+    for name, kind, text in submission.writeups:
+        try:
+            writeup = read_writeup(text, kind, rubric, prepared)
+        except Exception as err:  # noqa: BLE001 - one odd write-up costs its student, never the batch
+            notes.append(f"{name}: the write-up could not be read ({type(err).__name__})")
+            continue
+        for qid, value in writeup.answers.items():
+            if is_blank(answers.get(qid)):
+                answers[qid] = value
+        for qid, report in writeup.reports.items():
+            reports.setdefault(qid, report)
+        notes += [f"{name}: {note}" for note in writeup.notes]
+    return dataclasses.replace(submission, answers=answers, notes=tuple(notes),
+                               writeup_reports=reports)
+
+
+def _report(submission: Submission, qid: str) -> Any:
+    return (getattr(submission, "writeup_reports", None) or {}).get(qid)
+
+
+def _with_steps(outcome: Outcome, report: Any, question: Any) -> Outcome:
+    """The kind's outcome of the answer read from a write-up, with the derivation's share of the
+    points (``steps``), its first wrong step, and what was read: so a student sees that their
+    write-up was understood."""
+    from .writeups import score_with_steps, steps_share
+
+    scored = score_with_steps(outcome, report, steps_share(question))
+    read = report.summary().split("; ")[0]
+    return dataclasses.replace(scored, feedback=f"{read}; {scored.feedback}" if scored.feedback else read)
 
 
 def _safe_check(kind: Kind, value: Any) -> Outcome:

@@ -43,6 +43,8 @@ class NotebookReading:
     code: bytes | None = None
     notes: tuple[str, ...] = ()
     problem: str = ""
+    #: The markdown cells that answer no question by id, joined: a write-up to read.
+    markdown: str = ""
 
 
 def read_notebook(raw: bytes, name: str, question_ids: Collection[str] | None = None,
@@ -61,6 +63,7 @@ def read_notebook(raw: bytes, name: str, question_ids: Collection[str] | None = 
     removed: list[str] = []
     left_out: list[str] = []
     repeated: list[str] = []
+    prose: list[str] = []
     text_bytes = 0
     for number, cell in enumerate(cells, 1):
         kind, source, tags = cell
@@ -75,6 +78,8 @@ def read_notebook(raw: bytes, name: str, question_ids: Collection[str] | None = 
             continue
         found = _written_answer(source, tags, known)
         if found is None:
+            if kind == "markdown" and sum(map(len, prose)) < max_text_bytes:
+                prose.append(source)
             continue
         key, value = found
         text_bytes += len(source.encode("utf-8"))
@@ -100,7 +105,8 @@ def read_notebook(raw: bytes, name: str, question_ids: Collection[str] | None = 
         notes.append(f"{name}: {len(removed)} IPython line(s) not run: {shown}")
     if left_out:
         notes.append(f"{name}: cell magic cells not run: {', '.join(left_out[:3])}")
-    return NotebookReading(answers=answers, code=code, notes=tuple(notes))
+    return NotebookReading(answers=answers, code=code, notes=tuple(notes),
+                           markdown="\n\n".join(prose) if not answers else "")
 
 
 def _load_json(raw: bytes, name: str) -> tuple[Any, str]:

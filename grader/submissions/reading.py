@@ -29,6 +29,8 @@ from grader.submissions.yamlfile import MAX_FILE_BYTES, describe_read_error, par
 
 ANSWER_SUFFIXES = (".yaml", ".yml")
 TEXT_SUFFIXES = (".md", ".txt")
+#: LaTeX write-ups (Markdown ones are .md files that are not answers files).
+WRITEUP_SUFFIX = ".tex"
 NOTEBOOK_SUFFIX = ".ipynb"
 CODE_SUFFIX = ".py"
 ONLINE_TEXT = ("onlinetext.html", "text.html")
@@ -71,6 +73,8 @@ class _Reading:
     notes: list[str] = field(default_factory=list)
     others: list[str] = field(default_factory=list)
     code_bytes: int = 0
+    #: (name, "md" or "tex", text) of write-ups, read later against the rubric.
+    writeups: list[tuple[str, str, str]] = field(default_factory=list)
     #: Whether any file read was a source of answers (even an empty one).
     found: bool = False
 
@@ -101,8 +105,27 @@ class _Reading:
                 self.online_text.append((name, content))
         elif kind == CODE_SUFFIX:
             self.read_code(folder, entry, name)
+        elif kind == WRITEUP_SUFFIX:
+            if (content := self.read(folder, entry, MAX_FILE_BYTES)) is not None:
+                self.writeup(name, "tex", content)
         else:
             self.others.append(name)
+
+    def writeup(self, name: str, kind: str, content: bytes | OSError) -> None:
+        """Keep a write-up's text (UTF-8; a problem when it is not text)."""
+        if isinstance(content, OSError):
+            self.problems.append(describe_read_error(name, content))
+            return
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.problems.append(f"{name}: not UTF-8 text")
+            return
+        if "\x00" in text:
+            self.problems.append(f"{name}: not a text file")
+            return
+        self.writeups.append((name, kind, text))
+        self.found = True
 
     def read_code(self, folder: Folder, entry: str, name: str) -> None:
         self.code.append(folder.path / entry)
@@ -136,7 +159,7 @@ def assemble(top: Folder, group: Group, question_ids: Collection[str] | None,
             reading.take(top, part.entry, part.as_name, top_level_plain=plain)
             if plain and reading.others:
                 reading.problems.append(f"{reading.others.pop()}: not a submission file (expected "
-                                        ".yaml, .md, .txt, .ipynb or .py)")
+                                        ".yaml, .md, .txt, .tex, .ipynb or .py)")
                 reading.found = True  # that problem is the row's message
     base = dict(student=group.student, source=tuple(p.entry for p in group.parts),
                 identity=dict(group.identity), submitted_at=group.submitted_at, late=group.late,
@@ -156,7 +179,8 @@ def assemble(top: Folder, group: Group, question_ids: Collection[str] | None,
     code_problem = "; ".join(reading.code_problems)
     return Submission(answers=answers, code=tuple(reading.code), problem="; ".join(reading.problems),
                       code_files=() if code_problem else tuple(reading.code_files),
-                      code_problem=code_problem, notes=tuple(reading.notes), **base)
+                      code_problem=code_problem, notes=tuple(reading.notes),
+                      writeups=tuple(reading.writeups), **base)
 
 
 def _answers(reading: _Reading) -> dict[str, Any]:
@@ -210,22 +234,34 @@ def _text_answers(reading: _Reading) -> tuple[str, dict[str, Any]] | None:
             reading.problems.append(describe_read_error(name, content))
             return None
         read, problem = decode_text_answers(content, name, reading.question_ids)
+        if problem and suffix(name) == ".md" and "not an answers file" in problem:
+            # The one rule both readers share: a Markdown file whose headings or lines are not
+            # the question ids is a write-up (docs/writeups.md), whatever it is called.
+            reading.writeup(name, "md", content)
+            reading.notes.append(f"{name}: read as a write-up (its headings are not question ids)")
+            continue
         if problem:
             reading.problems.append(problem)
             return None
         reading.notes.extend(read.notes)
         return name, read.answers
-    if reading.yaml_files or len(others) != 1:
-        return None
-    name, content, _ = others[0]  # a single .md/.txt: answers if it follows the rule
-    if isinstance(content, OSError):
-        return None
-    read, problem = decode_text_answers(content, name, reading.question_ids)
-    if problem:
-        reading.notes.append(f"{name} was not read: {problem.split(': ', 1)[-1]}")
-        return None
-    reading.notes.extend(read.notes)
-    return name, read.answers
+    chosen = None
+    for name, content, _ in sorted(others):
+        if isinstance(content, OSError):
+            continue
+        read, problem = decode_text_answers(content, name, reading.question_ids)
+        if problem and suffix(name) == ".md" and "not an answers file" in problem \
+                and not stem(name).lower().startswith("readme"):
+            reading.writeup(name, "md", content)  # not answers by id: a write-up to read
+        elif problem:
+            reading.notes.append(f"{name} was not read: {problem.split(': ', 1)[-1]}")
+        elif chosen is None and not reading.yaml_files:
+            # A single other .md/.txt that follows the answers-file rule holds the answers.
+            reading.notes.extend(read.notes)
+            chosen = (name, read.answers)
+        else:
+            reading.notes.append(f"{name} was not read: the answers come from another file")
+    return chosen
 
 
 def decode_text_answers(raw: bytes, name: str, question_ids: Collection[str] | None
@@ -267,6 +303,8 @@ def _notebook_answers(reading: _Reading) -> list[tuple[str, dict[str, Any]]]:
         reading.problems.append(read.problem)
         reading.code_problems.append(read.problem)
         return []
+    if read.markdown.strip():
+        reading.writeups.append((name, "md", read.markdown))
     if read.code is not None:
         taken = {n for n, _ in reading.code_files}
         module = stem(name) + ".py"

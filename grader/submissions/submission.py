@@ -41,6 +41,11 @@ class Submission:
     late: bool = False
     #: A group submission's folder: every member gets the group's result.
     group: str = ""
+    #: Write-ups to read against the rubric (docs/writeups.md): (file name, "md" or "tex",
+    #: text). They need the prepared questions, so the pipeline reads them, not the reader.
+    writeups: tuple[tuple[str, str, str], ...] = field(default=(), repr=False)
+    #: Per question, what the pipeline read from the write-ups and the steps it checked.
+    writeup_reports: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)

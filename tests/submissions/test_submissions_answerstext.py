@@ -101,11 +101,12 @@ def test_where_plain_answers_files_are_read(tmp_path):
     subs = {s.student: s for s in intake.submissions}
     assert subs["alice"].answers["q2.quadratic"] == "\\left(A + A^\\top\\right) x + z"
     assert subs["bob"].answers == {"q1.sigmoid": "f - f^2"}
-    assert subs["carl"].problem.startswith("answers.md: not an answers file: write each answer under a "
-                                           "heading that is its question id (`## q1.sigmoid`)")
+    # One rule for every .md: headings that are not question ids make it a write-up.
+    assert subs["carl"].problem == "" and [n for n, _, _ in subs["carl"].writeups] == ["answers.md"]
+    assert any("read as a write-up" in note for note in subs["carl"].notes)
     assert subs["dana"].answers == {"q1.sigmoid": "f(1-f)"} and subs["dana"].problem == ""
-    assert subs["erin"].answers == {} and subs["erin"].problem == "", "a write-up is left for later"
-    assert any(n.startswith("writeup.md was not read: not an answers file") for n in subs["erin"].notes)
+    assert subs["erin"].answers == {} and subs["erin"].problem == "", "a write-up is read later"
+    assert [(name, kind) for name, kind, _ in subs["erin"].writeups] == [("writeup.md", "md")]
     assert subs["fay"].answers == {"q1.sigmoid": "from yaml", "q2.quadratic": "md only"}
 
 

@@ -82,8 +82,8 @@ def test_unusable_files_and_folders_still_become_students(tmp_path):
     assert list(subs) == ["Makefile", "notes", "odd_folder", "scan"]
     assert subs["notes"].problem.startswith("notes.txt: not an answers file: write each answer "
                                             "under a heading that is its question id")
-    assert subs["scan"].problem == "scan.pdf: not a submission file (expected .yaml, .md, .txt, .ipynb or .py)"
-    assert subs["Makefile"].problem == "Makefile: not a submission file (expected .yaml, .md, .txt, .ipynb or .py)"
+    assert subs["scan"].problem == "scan.pdf: not a submission file (expected .yaml, .md, .txt, .tex, .ipynb or .py)"
+    assert subs["Makefile"].problem == "Makefile: not a submission file (expected .yaml, .md, .txt, .tex, .ipynb or .py)"
     assert subs["odd_folder"].problem == "odd_folder/ has no answers file, notebook or .py file"
     assert all(s.answers == {} for s in subs.values())
 

@@ -60,7 +60,7 @@ def test_unknown_files_are_still_invalid_rows(tmp_path):
     write(tmp_path / "bob" / "README.md", "I could not do it")
     subs = {s.student: s for s in find_submissions(tmp_path)}
     assert subs["grades_final"].problem == ("grades_final.xlsx: not a submission file "
-                                            "(expected .yaml, .md, .txt, .ipynb or .py)")
+                                            "(expected .yaml, .md, .txt, .tex, .ipynb or .py)")
     assert subs["bob"].problem == "bob/ has no answers file, notebook or .py file", \
         "a folder with files in it is a student's, even when none can be graded"
 
