@@ -95,14 +95,18 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
                 jobs: int, seed: int | None = None, roster: str | Path | None = None,
                 progress: Callable[[Rubric, Mapping[str, Kind], list[Submission]], Any] | None = None,
                 layout: str = "auto", times: str | Path | None = None,
-                overrides: str | Path | None = None, weak_sandbox: bool = False) -> ClassResult:
+                overrides: str | Path | None = None, weak_sandbox: bool = False,
+                versions_file: str | Path | None = None) -> ClassResult:
     """Grade every submission in ``directory`` and write OUTDIR; the steps of ``STEPS``.
 
     ``layout``: how the folder was made (``auto``, ``plain``, ``canvas``, ``moodle``,
     ``gradescope``). ``roster``: its student ids replace the ids read, right after reading.
     ``times``: a times.csv of submission times. ``overrides``: the instructor's overrides file
     (applied when it exists). ``progress(rubric, prepared, submissions)`` may return a context
-    manager that yields a ``Progress`` callable (the CLI's progress bar). Raises RubricError
+    manager that yields a ``Progress`` callable (the CLI's progress bar). A rubric with
+    ``versions`` takes each student's values from the roster's ids or ``versions_file`` (the
+    versions.csv ``grader handout`` wrote); OUTDIR then gains versions.csv and copied.csv.
+    Raises RubricError
     (unusable rubric) or UnusableInput (no such folder, a bad roster or times file, an OUTDIR
     that must not be replaced, student code to run where the sandbox cannot isolate students
     from each other and ``weak_sandbox`` was not given).
@@ -155,12 +159,15 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
             warnings += more
         facts, more = _facts(submissions, times)
         warnings += more
+        versions_of = _versions_of(rubric, roster_frame, versions_file)
+        workers = _check_workers(rubric, prepared, submissions, jobs, sandbox, background)
 
         # check written answers while the code runs (pandas imports meanwhile), judge the code
         bar = progress(rubric, prepared, submissions) if progress else None
         with (bar if bar is not None else nullcontext(None)) as tick:
             graded = grade(rubric, submissions, prepared, jobs=jobs, progress=tick,
-                              meanwhile=_import_reports, sandbox=sandbox)
+                           meanwhile=_import_reports, sandbox=sandbox, workers=workers,
+                           versions_of=versions_of)
         reports = _import_reports()
 
         # tidy table: the roster's missing students, then the instructor's overrides
@@ -184,10 +191,83 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
         # write outputs
         try:
             warnings += reports.write_outdir(table, meta, Path(outdir), roster_frame, plotter,
-                                             reports.students_frame(facts))
+                                             reports.students_frame(facts),
+                                             _versions_files(rubric, versions_of, submissions, graded))
         except reports.UnsafeOutputDirError as err:
             raise UnusableInput(str(err)) from None
     return ClassResult(rubric, table, meta, len(submissions), warnings, intake.layout, intake.detected)
+
+
+def _versions(rubric: Rubric) -> Any:
+    """The rubric's ``Versions``, made once per rubric object: it caches every question
+    prepared per version, which grading, copied-answer detection and versions.csv share."""
+    from .versions import Versions
+
+    cached = rubric.__dict__.get("_versions")
+    if cached is None:
+        cached = Versions(rubric)
+        object.__setattr__(rubric, "_versions", cached)  # a cache, not a field of the rubric
+    return cached
+
+
+def _check_workers(rubric: Rubric, prepared: Mapping[str, Kind], submissions: list[Submission],
+                   jobs: int, sandbox: Any, owner: ExitStack) -> Any:
+    """Processes that share the checking of written answers, for a large class whose code (if
+    any) is not running meanwhile: forked here, before the progress bar or the sandbox's
+    threads exist; ``owner`` stops them. None when one process is enough."""
+    import os
+
+    from .parallel import WORTH_IT, CheckWorkers
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    count = min(jobs, cores) - 1  # this process checks a share too
+    if sandbox is not None or count < 1 or getattr(rubric, "versions", None) is not None:
+        return None
+    if distinct_answers(rubric, submissions) < WORTH_IT:
+        return None
+    workers = CheckWorkers(prepared, count, _safe_check)
+    owner.callback(workers.close)
+    return workers
+
+
+def _versions_of(rubric: Rubric, roster_frame: Any, versions_file: str | Path | None) -> Any:
+    """Each known student's values, for a rubric with versions: from versions.csv when given,
+    else drawn for the roster's ids. UnusableInput when neither says who the students are."""
+    if getattr(rubric, "versions", None) is None:
+        return None
+    from .versions.handout import read_versions_csv
+
+    versions = _versions(rubric)
+    if versions_file is not None:
+        try:
+            return read_versions_csv(versions_file, versions)
+        except (OSError, ValueError) as err:
+            raise UnusableInput(f"versions: {err}") from None
+    if roster_frame is None:
+        raise UnusableInput("this assignment gives every student their own numbers: pass the "
+                            "class's --roster (or the --versions versions.csv that `grader "
+                            "handout` wrote), so that each student is graded against their own")
+    return versions.draw_all(str(s) for s in roster_frame["student"])
+
+
+def _versions_files(rubric: Rubric, versions_of: Any, submissions: list[Submission],
+                    verdicts: list[Verdict]) -> dict[str, bytes] | None:
+    """versions.csv and copied.csv for OUTDIR (a rubric with versions only)."""
+    if versions_of is None:
+        return None
+    from .reports.csvfiles import csv_bytes
+    from .versions import COPIED_COLUMNS, copied, copied_columns, prepare_version
+    from .versions.handout import versions_csv
+
+    versions = _versions(rubric)
+    known = {student: values for student, values in versions_of.items() if values is not None}
+    graded = {s.student for s in submissions}
+    shared: dict[str, Kind] = {}
+    prepared = {student: prepare_version(rubric, versions, values, shared)
+                for student, values in known.items() if student in graded}
+    rows = copied(rubric, versions, {s: known[s] for s in prepared}, verdicts, prepared)
+    return {"versions.csv": versions_csv(versions, known),
+            "copied.csv": csv_bytes(COPIED_COLUMNS, copied_columns(rows))}
 
 
 def _identify(submissions: list[Submission], roster_frame: Any) -> tuple[list[Submission], list[str]]:
@@ -308,9 +388,9 @@ def _grade_by_version(rubric: Rubric, submissions: list[Submission], prepared: M
     distinct version (shared questions once), each distinct answer checked once per version,
     wrong answers grouped within a version (and across versions by the listed mistake they
     match), and answers right for another student's version marked as such."""
-    from .versions import COPIED_FEEDBACK, Versions, fits_elsewhere, prepare_version
+    from .versions import COPIED_FEEDBACK, fits_elsewhere, prepare_version
 
-    versions = Versions(rubric)
+    versions = _versions(rubric)
     students = [s.student for s in submissions]
     values_of = (versions.draw_all(students) if versions_of is None
                  else {student: versions_of.get(student) for student in students})

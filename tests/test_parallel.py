@@ -68,3 +68,28 @@ def test_a_worker_that_dies_costs_nothing(klass):
         workers.close()
     _same(alone, shared)
     assert np.isfinite(len(shared))
+
+
+def test_grade_class_shares_a_large_class_and_writes_the_same_files(tmp_path, written_hw1_path,
+                                                                     monkeypatch):
+    """`grader grade` of a written class big enough to share: the same OUTDIR as one process."""
+    import grader.parallel as parallel
+    from grader.pipeline import grade_class
+
+    folder = tmp_path / "class"
+    realistic.generate(300, folder, seed=5)
+    grade_class(written_hw1_path, folder, tmp_path / "one", jobs=1)
+    started = []
+    original = parallel.CheckWorkers.__init__
+
+    def spy(self, *args, **kwargs):
+        started.append(args[1])
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(parallel, "WORTH_IT", 10)
+    monkeypatch.setattr(parallel.CheckWorkers, "__init__", spy)
+    grade_class(written_hw1_path, folder, tmp_path / "two", jobs=3)
+    assert started and started[0] >= 1
+    for path in sorted((tmp_path / "one").rglob("*")):
+        if path.is_file() and path.suffix != ".png":
+            assert path.read_bytes() == (tmp_path / "two" / path.relative_to(tmp_path / "one")).read_bytes(), path

@@ -44,13 +44,16 @@ def usable_cpus() -> int:
 @click.option("--overrides", type=click.Path(dir_okay=False), default=None,
               help="Scores set by hand (student,question,score,note) [default: overrides.csv "
                    "beside RUBRIC, when it exists].")
+@click.option("--versions", "versions_file", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="For a rubric with per-student versions: the versions.csv `grader handout` "
+                   "wrote (default: each roster student's draw).")
 @click.option("--allow-weak-sandbox", is_flag=True,
               help="Run the class's code even where the sandbox cannot give each submission "
                    "namespaces of its own (docs/sandbox.md says what is then not enforced); "
                    "run.json records it.")
 def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: int | None,
           roster: str | None, layout: str, times: str | None, overrides: str | None,
-          allow_weak_sandbox: bool) -> None:
+          allow_weak_sandbox: bool, versions_file: str | None) -> None:
     """Grade every submission in SUBMISSIONS against RUBRIC and write the reports to OUTDIR."""
     from ..pipeline import grade_class
     from ..reports.overrides import default_path
@@ -61,7 +64,7 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
     try:
         result = grade_class(rubric, submissions, outdir, jobs=jobs or usable_cpus() + 1,
                              seed=seed, roster=roster, progress=render.Progress, layout=layout,
-                             times=times, weak_sandbox=allow_weak_sandbox,
+                             times=times, weak_sandbox=allow_weak_sandbox, versions_file=versions_file,
                              overrides=Path(overrides).resolve() if overrides else default_path(rubric))
     except RubricError as err:
         fail(err.problems)

@@ -21,7 +21,7 @@ An output directory holds::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import pandas as pd
 
@@ -64,10 +64,19 @@ def plot_data(grades: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+#: Files a run writes that are facts of the run, not derived from details.csv (per-student
+#: versions, answers that fit another student's version): ``regenerate`` keeps them as they are.
+KEPT_FILES = ("versions.csv", "copied.csv")
+
+
 def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFrame | None,
                plotter: Plotter | None = None, students: pd.DataFrame | None = None,
-               warnings: list[str] | None = None) -> None:
+               warnings: list[str] | None = None, extra: Mapping[str, bytes] | None = None) -> None:
     """Every file of an output directory into the (fresh, empty) directory ``d``."""
+    for name, data in (extra or {}).items():
+        if name not in KEPT_FILES:
+            raise ValueError(f"{name} is not a file a run may add to OUTDIR")
+        write_new(d / name, data)
     score_s = fmt_array(table["score"])
     max_s = fmt_array(table["max_score"])
     student = table["student"].tolist()
@@ -123,17 +132,19 @@ def _looks_like_outdir(path: Path) -> bool:
 
 
 def write_outdir(table: pd.DataFrame, meta: ReportMeta, outdir: Path, roster: pd.DataFrame | None = None,
-                 plotter: Plotter | None = None, students: pd.DataFrame | None = None) -> list[str]:
+                 plotter: Plotter | None = None, students: pd.DataFrame | None = None,
+                 extra: Mapping[str, bytes] | None = None) -> list[str]:
     """Write every file of OUTDIR from the tidy table, replacing the directory as a whole;
     returns warnings (late marking's: times that could not be read, late without a time).
 
     The roster is only saved (as roster.csv, for the exports); call ``apply_roster`` first to add
-    the ``missing`` rows. ``students``: the intake's per-student facts (students.csv). Anything
+    the ``missing`` rows. ``students``: the intake's per-student facts (students.csv). ``extra``:
+    the run's own files (``KEPT_FILES``: versions.csv, copied.csv), written as given. Anything
     else in OUTDIR (``exports/`` included) is dropped.
     """
     norm = normalise(table, meta)
     warnings: list[str] = []
-    replace_dir(Path(outdir), lambda d: _write_all(norm, meta, d, roster, plotter, students, warnings),
+    replace_dir(Path(outdir), lambda d: _write_all(norm, meta, d, roster, plotter, students, warnings, extra),
                 _looks_like_outdir, "a grader output directory (no run.json or details.csv)")
     return warnings
 
@@ -207,5 +218,7 @@ def regenerate(outdir: Path, overrides: Path | None = None) -> list[str]:
     meta = replace(meta, overrides=())
     table, meta, more = apply_overrides(table, meta, path)
     warnings += more
-    warnings += write_outdir(table, meta, Path(outdir), roster, students=students)
+    kept = {name: (Path(outdir) / name).read_bytes() for name in KEPT_FILES
+            if (Path(outdir) / name).is_file()}
+    warnings += write_outdir(table, meta, Path(outdir), roster, students=students, extra=kept)
     return warnings

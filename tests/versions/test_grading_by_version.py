@@ -60,3 +60,33 @@ def test_wrong_answers_are_grouped_within_a_version(loaded):
     for verdict in grade(rubric, submissions, prepared):
         if verdict.group and not verdict.mistake:
             assert verdict.group.startswith(f"{verdict.question}#v"), verdict.group
+
+
+def test_grader_grade_with_versions_needs_the_roster_and_writes_versions_and_copied(tmp_path):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    roster = ROOT / "rubrics" / "hw1_versions_roster.csv"
+    runner = CliRunner()
+    refused = runner.invoke(main, ["grade", str(RUBRIC), str(CLASS), "-o", str(tmp_path / "no")])
+    assert refused.exit_code == 2 and "--roster" in refused.stderr
+    out = tmp_path / "out"
+    done = runner.invoke(main, ["grade", str(RUBRIC), str(CLASS), "-o", str(out), "--roster", str(roster)])
+    assert done.exit_code == 0, done.output
+    copied = (out / "copied.csv").read_text().splitlines()
+    assert copied[0] == "student,fits,questions,answers"
+    assert [line.split(",")[:2] for line in copied[1:]] == [["ben", "ana"]]
+    versions = (out / "versions.csv").read_text().splitlines()
+    assert versions[0].startswith("student,") and len(versions) == 1 + 5  # the roster's students
+    # `grader report` keeps the run's own files; `grade --versions` reads versions.csv back.
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert runner.invoke(main, ["report", str(out)]).exit_code == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    again = tmp_path / "again"
+    (tmp_path / "versions.csv").write_bytes(before["versions.csv"])
+    done = runner.invoke(main, ["grade", str(RUBRIC), str(CLASS), "-o", str(again), "--versions",
+                                str(tmp_path / "versions.csv")])
+    assert done.exit_code == 0, done.output
+    assert (again / "copied.csv").read_bytes() == before["copied.csv"]
+    assert (again / "versions.csv").read_bytes() == before["versions.csv"]
