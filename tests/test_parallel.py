@@ -15,7 +15,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import realistic  # noqa: E402
 
 from grader.parallel import CheckWorkers  # noqa: E402
-from grader.pipeline import _safe_check, distinct_answers, grade, load  # noqa: E402
+from grader.grading import _safe_check, distinct_answers  # noqa: E402
+from grader.pipeline import grade, load  # noqa: E402
 from grader.submissions import find_submissions  # noqa: E402
 
 
