@@ -252,7 +252,7 @@ def main() -> None:
                     args.profile.mkdir(parents=True, exist_ok=True)
                     suffix = ".prof" if args.profiler == "cprofile" else ".txt"
                     profile = args.profile / f"grade-{part}-{args.generator}-{count}{suffix}"
-                wall, peak = run(rubric, subs, tmp_path / f"out{count}", args.jobs, args.memory,
+                wall, peak = run(rubric, subs, classes / f"out{count}", args.jobs, args.memory,
                                  profile, args.profiler)
                 walls.append(wall)
                 peaks.append(peak)

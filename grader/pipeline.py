@@ -94,9 +94,9 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
     with ExitStack() as background:
         # Started first, before the heavy imports: matplotlib loads and the submission files are
         # read in other processes (on the other core) while this one prepares the rubric.
+        intake_ready = scan_submissions_in_background(directory, layout, peek_question_ids(rubric_path))
         plotter = Plotter()
         background.callback(plotter.close)
-        intake_ready = scan_submissions_in_background(directory, layout, peek_question_ids(rubric_path))
 
         # load, prepare
         rubric, prepared = load(rubric_path, seed)
@@ -187,7 +187,9 @@ def _check_workers(rubric: Rubric, prepared: Mapping[str, Kind], submissions: li
     count = min(jobs, cores) - 1  # this process checks a share too
     if sandbox is not None or count < 1 or getattr(rubric, "versions", None) is not None:
         return None
-    if distinct_answers(rubric, submissions) < WORTH_IT:
+    # The answers given, not the distinct ones (counting those costs what it saves): a class
+    # has a few distinct answers for every several given.
+    if sum(len(s.answers) for s in submissions) < WORTH_IT * 8:
         return None
     workers = CheckWorkers(prepared, count, _safe_check)
     owner.callback(workers.close)

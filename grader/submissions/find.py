@@ -66,6 +66,14 @@ def scan_submissions(directory: str | Path, layout: str = "auto",
     ``question_ids``: the rubric's, when known: a Markdown file or a notebook cell is an answer
     only under a heading, tag or ``id:`` line that names one of them (docs/intake.md).
     """
+    return _finish(directory, layout, *_scan(directory, layout, question_ids))
+
+
+def _scan(directory: str | Path, layout: str, question_ids: Collection[str] | None,
+          shard: tuple[int, int] = (0, 1)) -> tuple[list[Submission], list[str], list[str], str]:
+    """(submissions, ignored entries, notes, layout) of one shard (index, count) of the class:
+    the groups are listed (cheaply) the same way by every shard, and each shard reads every
+    count-th of them."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
     directory = Path(directory)
@@ -87,8 +95,16 @@ def scan_submissions(directory: str | Path, layout: str = "auto",
         chosen = detect_layout(names) if layout == "auto" else layout
         groups = group_entries(chosen, names, notes, lambda: _read_metadata(top))
         plain = chosen == "plain"
-        found = [assemble(top, group, question_ids, plain or not _lms_named(group)) for group in
-                 sorted(groups, key=lambda g: (g.student, g.parts[0].entry if g.parts else ""))]
+        ordered = sorted(groups, key=lambda g: (g.student, g.parts[0].entry if g.parts else ""))
+        index, count = shard
+        found = [assemble(top, group, question_ids, plain or not _lms_named(group))
+                 for group in ordered[index::count]]
+    return found, ignored, notes, chosen
+
+
+def _finish(directory: str | Path, layout: str, found: list[Submission], ignored: list[str],
+            notes: list[str], chosen: str) -> Intake:
+    """The intake from the submissions read (all shards, in group order)."""
     if ignored:
         what = "entry that is not a submission" if len(ignored) == 1 else "entries that are not submissions"
         notes.insert(0, f"ignored {len(ignored)} {what}: {_listed(ignored)}")
@@ -125,41 +141,53 @@ def find_submissions(directory: str | Path, layout: str = "auto") -> list[Submis
 
 
 def scan_submissions_in_background(directory: str | Path, layout: str = "auto",
-                                   question_ids: Collection[str] | None = None
-                                   ) -> Callable[[], Intake]:
-    """Start ``scan_submissions`` in a forked process, so reading hundreds of files overlaps the
-    grader's own start-up on another core; call the result to wait for the intake.
+                                   question_ids: Collection[str] | None = None,
+                                   readers: int = 2) -> Callable[[], Intake]:
+    """Start ``scan_submissions`` in ``readers`` forked processes (each reads a share of the
+    class), so reading thousands of files overlaps the grader's own start-up and uses every
+    core; call the result to wait for the intake (the same, whatever the number of readers).
 
-    The process runs only this package's code (the YAML base loader builds nothing but strings,
-    lists and maps; notebooks are JSON read as data), so its pickled answer is our own data, not
-    a student's. It dies with the grader. Any failure of the process falls back to reading here.
+    The processes run only this package's code (the YAML base loader builds nothing but strings,
+    lists and maps; notebooks are JSON read as data), so their pickled answers are our own data,
+    not a student's. They die with the grader. Any failure of a process falls back to reading
+    its share here.
     """
     import multiprocessing
 
     ids = frozenset(question_ids) if question_ids is not None else None
     context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_scan_and_send, args=(directory, layout, ids, sender, os.getpid()),
-                              daemon=True, name="grader-find")
-    process.start()
-    sender.close()
+    count = max(1, readers)
+    started = []
+    for index in range(count):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_scan_and_send,
+                                  args=(directory, layout, ids, (index, count), sender, os.getpid()),
+                                  daemon=True, name="grader-find")
+        process.start()
+        sender.close()
+        started.append((receiver, process))
 
     def result() -> Intake:
-        try:
-            outcome = receiver.recv()
-        except (EOFError, OSError):
-            outcome = None
-        finally:
-            receiver.close()
-            process.join(timeout=5)
-        if outcome is None:
-            return scan_submissions(directory, layout, ids)
-        status, value = outcome
-        if status == "empty":
-            raise NoSubmissionsError(value)
-        if status == "missing":
-            raise FileNotFoundError(value)
-        return value
+        shards = []
+        for index, (receiver, process) in enumerate(started):
+            try:
+                outcome = receiver.recv()
+            except (EOFError, OSError):
+                outcome = None
+            finally:
+                receiver.close()
+                process.join(timeout=5)
+            if outcome is None:
+                shards.append(_scan(directory, layout, ids, (index, count)))
+                continue
+            status, value = outcome
+            if status == "missing":
+                raise FileNotFoundError(value)
+            shards.append(value)
+        found = [sub for shard in shards for sub in shard[0]]
+        found.sort(key=lambda sub: (sub.student, sub.source[0] if sub.source else ""))
+        _, ignored, notes, chosen = shards[0]
+        return _finish(directory, layout, found, list(ignored), list(notes), chosen)
 
     return result
 
@@ -171,15 +199,13 @@ def find_submissions_in_background(directory: str | Path) -> Callable[[], list[S
     return lambda: list(ready().submissions)
 
 
-def _scan_and_send(directory: str | Path, layout: str, ids: frozenset[str] | None, sender: Any,
-                   parent: int) -> None:
+def _scan_and_send(directory: str | Path, layout: str, ids: frozenset[str] | None,
+                   shard: tuple[int, int], sender: Any, parent: int) -> None:
     from grader.lifetime import die_with_parent
 
     die_with_parent(parent)
     try:
-        outcome: tuple[str, Any] = ("ok", scan_submissions(directory, layout, ids))
-    except NoSubmissionsError as err:
-        outcome = ("empty", str(err))
+        outcome: tuple[str, Any] = ("ok", _scan(directory, layout, ids, shard))
     except FileNotFoundError as err:
         outcome = ("missing", str(err))
     sender.send(outcome)

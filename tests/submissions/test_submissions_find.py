@@ -115,3 +115,17 @@ def test_several_yaml_files_problem_is_joined(tmp_path):
     assert "answers.yaml: expected `answers:`" in sub.problem
     assert "ann.txt: not an answers file" in sub.problem
     assert "; " in sub.problem
+
+
+@pytest.mark.parametrize("readers", [1, 2, 3])
+def test_reading_in_several_processes_gives_the_same_intake(tmp_path, readers):
+    from grader.submissions import scan_submissions, scan_submissions_in_background
+
+    for index in range(11):
+        write(tmp_path / f"s{index:02d}.yaml", f"answers:\n  q1: x{index}\n")
+    write(tmp_path / "=bad.yaml", "answers:\n  q1: y\n")
+    write(tmp_path / "folder" / "answers.yaml", "answers:\n  q1: z\n")
+    write(tmp_path / "README.md", "hello")
+    alone = scan_submissions(tmp_path)
+    shared = scan_submissions_in_background(tmp_path, readers=readers)()
+    assert shared == alone
