@@ -97,13 +97,19 @@ def offering_pool():
 
 
 def test_offered_packages_can_be_imported(offering_pool, tmp_path):
-    source = textwrap.dedent("""\
+    """matplotlib (a dependency of grader) always; scipy too where it is installed (it is offered
+    by name, and the sandbox binds what the grader's Python has)."""
+    import importlib.util
+
+    has_scipy = importlib.util.find_spec("scipy") is not None
+    solver = "scipy.linalg.solve(np.eye(3), x)" if has_scipy else "np.linalg.solve(np.eye(3), x)"
+    source = textwrap.dedent(f"""\
         import numpy as np
-        import scipy.linalg
+        {"import scipy.linalg" if has_scipy else ""}
         import matplotlib.pyplot as plt
 
         def solve(x):
-            return scipy.linalg.solve(np.eye(3), x)
+            return {solver}
 
         def draw(x):
             plt.plot(x, x ** 2)
