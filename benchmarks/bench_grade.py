@@ -129,13 +129,14 @@ finally:
 
 
 def run(rubric: Path, submissions: Path, outdir: Path, jobs: int | None, measure: str,
-        profile: Path | None = None, profiler: str = "cprofile") -> tuple[float, float]:
+        profile: Path | None = None, profiler: str = "cprofile",
+        extra: list[str] | None = None) -> tuple[float, float]:
     """(wall seconds, peak MB of the process tree) of one `grader grade`."""
     # `grader` ends with os._exit (no teardown), so a profiler's own -o would never write: the
     # profiled run calls the command's main function and saves the profile itself.
     start_command = ["-c", _PROFILED[profiler], str(profile)] if profile else ["-m", "grader.cli"]
     command = [sys.executable, *start_command, "grade", str(rubric), str(submissions),
-               "-o", str(outdir)] + (["--jobs", str(jobs)] if jobs else [])
+               "-o", str(outdir)] + (["--jobs", str(jobs)] if jobs else []) + list(extra or [])
     peak = [0]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=REPO)

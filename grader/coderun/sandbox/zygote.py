@@ -523,7 +523,18 @@ def _bind_readonly(source: str, target: str) -> None:
 SUBMISSION_NAMESPACES = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS
 
 
-def enter_submission_namespaces(owner: int, disk_bytes: int) -> None:
+#: The folders each submission gets a private tmpfs on, except one that holds a bound folder (a
+#: virtual environment under /tmp): a tmpfs there would hide the Python installation.
+SCRATCH = ("/work", "/tmp", "/dev/shm")
+
+
+def scratch_folders(plan: list[list[str]]) -> tuple[str, ...]:
+    """The folders of ``SCRATCH`` that no bound path lies in."""
+    bound = [op[1] for op in plan if op[0] == "bind"]
+    return tuple(f for f in SCRATCH if not any(p == f or p.startswith(f + "/") for p in bound))
+
+
+def enter_submission_namespaces(owner: int, disk_bytes: int, scratch: tuple[str, ...] = SCRATCH) -> None:
     """Enter fresh PID (for the next forks), mount, IPC and UTS namespaces for one submission,
     with private, size-limited tmpfs at /work, /tmp and /dev/shm. The zygote does this before
     starting the submission's init, which then holds them, and returns to its own afterwards
@@ -531,8 +542,8 @@ def enter_submission_namespaces(owner: int, disk_bytes: int) -> None:
     milliseconds) happens when the init is killed, not in the exit of the student's process."""
     unshare(SUBMISSION_NAMESPACES)
     options = f"size={disk_bytes},nr_inodes=65536,mode=700,uid={owner},gid={owner}".encode()
-    for target in (b"/work", b"/tmp", b"/dev/shm"):
-        _check(libc().mount(b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount tmpfs")
+    for target in scratch:
+        _check(libc().mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount tmpfs")
     libc().sethostname(b"sandbox", ctypes.c_size_t(7))
 
 
@@ -1197,6 +1208,7 @@ def main(sock_fd: int, cfg: dict[str, Any]) -> NoReturn:
     cfg["allowed"] = frozenset(sys.stdlib_module_names) | {"numpy", *cfg["modules"]}
     cfg["listing"] = ", ".join(["the standard library", "numpy", *cfg["modules"]])
     own_namespaces: list[tuple[int, int]] = []
+    cfg["scratch"] = scratch_folders(cfg["plan"]) if namespaces else SCRATCH
     if namespaces:
         build_root(cfg["root"], cfg["plan"])
         for name, kind in (("mnt", CLONE_NEWNS), ("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("pid", CLONE_NEWPID)):
@@ -1215,7 +1227,8 @@ def main(sock_fd: int, cfg: dict[str, Any]) -> NoReturn:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     home = WORKDIR if namespaces else cfg["workdir"]
     os.environ.clear()
-    os.environ.update(child_env(home, "/tmp" if namespaces else home))
+    temporary = "/tmp" if "/tmp" in cfg["scratch"] else WORKDIR  # /tmp holds the Python itself
+    os.environ.update(child_env(home, temporary if namespaces else home))
     tempfile.tempdir = os.environ["TMPDIR"]
     prctl(_PR_SET_NO_NEW_PRIVS, 1)
     libc()
@@ -1336,7 +1349,7 @@ def _prepare(cfg: dict[str, Any], own_namespaces: list[tuple[int, int]]) -> str:
     """Enter a fresh submission's namespaces and start its init; "" when that worked, else why
     not (the next RUN then tries again)."""
     try:
-        enter_submission_namespaces(max(cfg["uid"], 0), cfg["limits"]["disk_bytes"])
+        enter_submission_namespaces(max(cfg["uid"], 0), cfg["limits"]["disk_bytes"], cfg["scratch"])
         _start_init(cfg["init"])
         return ""
     except OSError as exc:
