@@ -167,6 +167,7 @@ def _grade_by_version(rubric: Rubric, submissions: list[Submission], prepared: M
 
     verdicts = _rows(rubric, graded, prepared, progress, code_outcomes, entry=entry)
     fits = fits_elsewhere(rubric, versions, {s: values_of[s] for s in kinds_of}, verdicts, kinds_of)
+    versions.fits = fits  # copied.csv is made from the same matches (pipeline._versions_files)
     verdicts = [_with_note(v, COPIED_FEEDBACK) if (v.student, v.question) in fits else v
                 for v in verdicts]
     for student in sorted(broken):
@@ -244,18 +245,6 @@ def _check_written(rubric: Rubric, submissions: list[Submission], prepared: Mapp
         if progress:
             progress(0)
     return judged
-
-
-def distinct_answers(rubric: Rubric, submissions: Iterable[Submission]) -> int:
-    """How many distinct (question, answer) pairs a class holds: the checking work to share."""
-    seen = set()
-    for submission in submissions:
-        if submission.problem:
-            continue
-        for qid, value in submission.answers.items():
-            if not is_blank(value):
-                seen.add((qid, answer_key(value)))
-    return len(seen)
 
 
 def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],
@@ -421,4 +410,4 @@ def _versions(rubric: Rubric) -> Any:
     return cached
 
 
-__all__ = ["Progress", "answer_key", "distinct_answers", "grade", "prepare"]
+__all__ = ["Progress", "answer_key", "grade", "prepare"]

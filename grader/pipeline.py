@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import UnusableInput
-from .grading import _safe_check, _versions, answer_key, distinct_answers, grade, prepare
+from .grading import _safe_check, _versions, answer_key, grade, prepare
 from .kinds import Kind, schemas
 from .rubric import Rubric
 from .rubric import load_rubric as _load_rubric
@@ -231,7 +231,8 @@ def _versions_files(rubric: Rubric, versions_of: Any, submissions: list[Submissi
     shared: dict[str, Kind] = {}
     prepared = {student: prepare_version(rubric, versions, values, shared)
                 for student, values in known.items() if student in graded}
-    rows = copied(rubric, versions, {s: known[s] for s in prepared}, verdicts, prepared)
+    rows = copied(rubric, versions, {s: known[s] for s in prepared}, verdicts, prepared,
+                  fits=getattr(versions, "fits", None))
     return {"versions.csv": versions_csv(versions, known),
             "copied.csv": csv_bytes(COPIED_COLUMNS, copied_columns(rows))}
 
@@ -282,5 +283,5 @@ def check_submission(rubric_path: str | Path, path: str | Path,
     return rubric, grade(rubric, [submission], prepared)
 
 
-__all__ = ["STEPS", "ClassResult", "answer_key", "check_submission", "distinct_answers", "grade",
+__all__ = ["STEPS", "ClassResult", "answer_key", "check_submission", "grade",
            "grade_class", "load", "load_rubric", "prepare", "validate"]

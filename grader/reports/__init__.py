@@ -62,6 +62,8 @@ __all__ = [
     "export_gradescope",
     "diff_outdirs",
     "DIFF_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "WRONG_COLUMNS",
     "TOTAL_LABEL",
     "STUDENT_COLUMNS",
     "students_frame",

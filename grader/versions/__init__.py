@@ -67,6 +67,8 @@ class Versions:
             self._index[question.id] = index
         self._questions: dict[tuple, QuestionBase] = {}
         self._prepared: dict[tuple, Kind] = {}
+        #: The copied-answer matches of the last grading of this rubric, for copied.csv.
+        self.fits: dict[tuple[str, str], tuple[str, ...]] | None = None
 
     # -- values ----------------------------------------------------------------------------------
     def draw(self, student: str) -> dict[str, float]:

@@ -70,11 +70,14 @@ def copied_columns(rows: Iterable[CopiedRow]) -> list[list[str]]:
 
 def copied(rubric: Rubric, versions: "Versions", students_values: Mapping[str, Mapping[str, float]],
            verdicts: Iterable[Verdict], prepared_by_student: Mapping[str, Mapping[str, Kind]],
-           at_least: int = AT_LEAST) -> list[CopiedRow]:
+           at_least: int = AT_LEAST,
+           fits: Mapping[tuple[str, str], tuple[str, ...]] | None = None) -> list[CopiedRow]:
     """One row per student and set of questions on which their wrong answers fit one other
-    student's version (at least ``at_least`` questions), sorted by student."""
+    student's version (at least ``at_least`` questions), sorted by student. ``fits``: the
+    matches ``fits_elsewhere`` already found for these verdicts (grading finds them first)."""
     verdicts = list(verdicts)
-    fits = fits_elsewhere(rubric, versions, students_values, verdicts, prepared_by_student)
+    if fits is None:
+        fits = fits_elsewhere(rubric, versions, students_values, verdicts, prepared_by_student)
     answers = {(v.student, v.question): v.answer for v in verdicts}
     order = {q.id: i for i, q in enumerate(rubric.questions)}
     by_student: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
