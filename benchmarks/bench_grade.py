@@ -197,18 +197,19 @@ def distinct_range(distinct: dict[str, int], rubric: Path) -> str:
 def make_class(directory: Path, count: int, generator: str, part: str, seed: int) -> Path:
     """The class (generated once per directory: a rerun with --dir reuses it)."""
     subs = directory / f"{generator}-{count}-{'code' if part != 'written' else 'written'}-s{seed}"
-    marker = subs / ".complete"
+    marker = directory / f"{subs.name}.complete"  # beside: not an entry of the class
     if not marker.exists():
         GENERATORS[generator](count, subs, part != "written", seed=seed)
         marker.write_text("")
     if part == "code":  # only the .py files
         only = directory / f"{subs.name}-py"
-        if not (only / ".complete").exists():
+        done = directory / f"{only.name}.complete"
+        if not done.exists():
             shutil.rmtree(only, ignore_errors=True)
             only.mkdir()
             for path in subs.glob("*.py"):
                 os.link(path, only / path.name)
-            (only / ".complete").write_text("")
+            done.write_text("")
         return only
     return subs
 

@@ -20,7 +20,7 @@ from .grouping import fast_groups, greedy_groups
 from .kinds import Kind, WrittenKind, registry
 from .rubric import Rubric
 from .submissions import Submission, is_blank
-from .verdict import ERROR, MISSING, WRONG_STATUSES, Outcome, Verdict
+from .verdict import ERROR, MISSING, WRONG_STATUSES, Outcome, Verdict, VerdictColumns
 
 #: Called once per unit of work done (a written question checked, a student's code judged, a
 #: student's rows built), with what kind of unit it was; for progress bars.
@@ -250,44 +250,88 @@ def _check_written(rubric: Rubric, submissions: list[Submission], prepared: Mapp
 def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],
           progress: Progress | None, code_outcomes: Mapping[str, Mapping[str, Outcome]],
           judged: dict[str, dict[str, _Judged]] | None = None,
-          entry: Callable[[Submission, str, Any], _Judged] | None = None) -> list[Verdict]:
+          entry: Callable[[Submission, str, Any], _Judged] | None = None) -> VerdictColumns:
     """The verdicts, from the checked written answers (``entry`` finds a student's when it is
-    not simply ``judged[question][answer]``) and the code's outcomes."""
+    not simply ``judged[question][answer]``) and the code's outcomes, as columns.
+
+    An answer's fields (score, status, feedback, group, mistake) are worked out once per
+    checked answer and shared by every student who gave it."""
     if judged is None and entry is None:
         judged = _check_written(rubric, submissions, prepared, progress)
     if entry is None:
         entry = lambda submission, qid, value: judged[qid][answer_key(value)]  # noqa: E731
-    rows_out: list[Verdict] = []
+    out = VerdictColumns()
+    add = out.add
     known = {q.id for q in rubric.questions}
+    questions = [(q.id, float(q.points), q, prepared[q.id].runs_code) for q in rubric.questions]
+    shared: dict[int, tuple[float, str, str, str, str]] = {}  # id(_Judged) -> its fields
     for submission in submissions:
-        unknown = sorted(set(submission.answers) - known)
-        rows = []
-        for question in rubric.questions:
-            kind = prepared[question.id]
-            value = submission.answers.get(question.id)
-            if kind.runs_code:
-                outcome, group = code_outcomes[submission.student][question.id], ""
-                answer = ""
-            elif submission.problem:
-                outcome, group, answer = Outcome.invalid(submission.problem), "", ""
-            elif is_blank(value):
-                report = _report(submission, question.id)
-                why = report.summary() if report is not None else "no answer"
-                outcome, group, answer = Outcome(MISSING, 0.0, why), "", ""
-            else:
-                found = entry(submission, question.id, value)
-                outcome, group, answer = found.outcome, found.group, _shown(value)
-                report = _report(submission, question.id)
-                if report is not None:
-                    outcome = _with_steps(outcome, report, question)
-            rows.append(_verdict(submission.student, question.id, question.points, outcome,
-                                 answer, group))
-        if unknown:
-            rows = _note_unknown(rows, unknown)
-        rows_out.extend(rows)
+        student, answers = submission.student, submission.answers
+        if set(answers) - known:  # rare: a note on the row of the id it most likely misspells
+            out.extend(_note_unknown(_student_rows(submission, rubric, prepared, code_outcomes, entry),
+                                     sorted(set(answers) - known)))
+            if progress:
+                progress(1)
+            continue
+        if submission.problem:
+            out.extend(_student_rows(submission, rubric, prepared, code_outcomes, entry))
+            if progress:
+                progress(1)
+            continue
+        reports = getattr(submission, "writeup_reports", None)
+        for qid, points, question, runs_code in questions:
+            value = answers.get(qid)
+            if runs_code or is_blank(value) or (reports and qid in reports):
+                add(*_cell(submission, question, points, prepared[qid], value, code_outcomes, entry))
+                continue
+            found = entry(submission, qid, value)
+            fields = shared.get(id(found))
+            if fields is None:
+                outcome = found.outcome
+                fields = shared[id(found)] = (_score(points, outcome.fraction), outcome.status,
+                                              outcome.feedback or "", found.group or "",
+                                              outcome.mistake or "")
+            score, status, feedback, group, mistake = fields
+            add(student, qid, score, points, status, feedback,
+                value.strip() if isinstance(value, str) else _shown(value), group, mistake)
         if progress:
             progress(1)
-    return rows_out
+    return out
+
+
+def _student_rows(submission: Submission, rubric: Rubric, prepared: Mapping[str, Kind],
+                  code_outcomes: Mapping[str, Mapping[str, Outcome]],
+                  entry: Callable[[Submission, str, Any], _Judged]) -> list[Verdict]:
+    """One student's verdicts, one question at a time."""
+    return [Verdict(*_cell(submission, question, float(question.points), prepared[question.id],
+                           submission.answers.get(question.id), code_outcomes, entry))
+            for question in rubric.questions]
+
+
+def _cell(submission: Submission, question: Any, points: float, kind: Kind, value: Any,
+          code_outcomes: Mapping[str, Mapping[str, Outcome]],
+          entry: Callable[[Submission, str, Any], _Judged]) -> tuple:
+    """The fields of one verdict (``Verdict``'s order)."""
+    if kind.runs_code:
+        outcome, group, answer = code_outcomes[submission.student][question.id], "", ""
+    elif submission.problem:
+        outcome, group, answer = Outcome.invalid(submission.problem), "", ""
+    elif is_blank(value):
+        report = _report(submission, question.id)
+        why = report.summary() if report is not None else "no answer"
+        outcome, group, answer = Outcome(MISSING, 0.0, why), "", ""
+    else:
+        found = entry(submission, question.id, value)
+        outcome, group, answer = found.outcome, found.group, _shown(value)
+        report = _report(submission, question.id)
+        if report is not None:
+            outcome = _with_steps(outcome, report, question)
+    return (submission.student, question.id, _score(points, outcome.fraction), points,
+            outcome.status, outcome.feedback or "", answer, group or "", outcome.mistake or "")
+
+
+def _score(points: float, fraction: float) -> float:
+    return round(points * max(0.0, min(1.0, fraction)), 6)
 
 
 def _read_writeups(submission: Submission, rubric: Rubric, prepared: Mapping[str, Kind]) -> Submission:
@@ -363,7 +407,7 @@ def _shown(value: Any) -> str:
 
 def _verdict(student: str, question: str, points: float, outcome: Outcome, answer: str,
              group: str) -> Verdict:
-    score = round(points * max(0.0, min(1.0, outcome.fraction)), 6)
+    score = _score(points, outcome.fraction)
     return Verdict(student=student, question=question, score=score, max_score=points,
                    status=outcome.status, feedback=outcome.feedback, answer=answer, group=group,
                    mistake=outcome.mistake)

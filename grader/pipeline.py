@@ -65,6 +65,9 @@ class ClassResult:
     #: How the class folder was read (``plain``, ``canvas``, ...), and whether that was detected.
     layout: str = "plain"
     detected: bool = False
+    #: summary.csv's table and the lowest-scoring questions, as written (for the terminal).
+    summary: Any = None
+    lowest: Any = None
 
 
 def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Path, *,
@@ -165,13 +168,17 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
             warnings += more
 
         # write outputs
+        derived: dict[str, Any] = {}
         try:
             warnings += reports.write_outdir(table, meta, Path(outdir), roster_frame, plotter,
                                              reports.students_frame(facts),
-                                             _versions_files(rubric, versions_of, submissions, graded))
+                                             _versions_files(rubric, versions_of, submissions, graded),
+                                             derived)
         except reports.UnsafeOutputDirError as err:
             raise UnusableInput(str(err)) from None
-    return ClassResult(rubric, table, meta, len(submissions), warnings, intake.layout, intake.detected)
+    lowest = reports.lowest_questions(table, meta, summary=derived.get("summary"), wrong=derived.get("wrong"))
+    return ClassResult(rubric, table, meta, len(submissions), warnings, intake.layout, intake.detected,
+                       derived.get("summary"), lowest)
 
 
 def _check_workers(rubric: Rubric, prepared: Mapping[str, Kind], submissions: list[Submission],

@@ -56,7 +56,7 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
           allow_weak_sandbox: bool, versions_file: str | None) -> None:
     """Grade every submission in SUBMISSIONS against RUBRIC and write the reports to OUTDIR."""
     from ..pipeline import grade_class
-    from ..reports.overrides import default_path
+    from ..reports.meta import overrides_path as default_path
     from ..submissions import describe_layout
 
     if overrides is not None and not os.path.isfile(overrides):
@@ -82,8 +82,9 @@ def grade(rubric: str, submissions: str, outdir: str, jobs: int | None, seed: in
     if result.meta.sandbox and not result.meta.sandbox.startswith("full"):
         click.echo(f"warning: student code ran with the {result.meta.sandbox}", err=True)
     how = "detected; choose with --layout" if result.detected else "--layout"
-    render.class_summary(report.summary_table(result.table, result.meta),
-                         report.lowest_questions(result.table, result.meta), result.count, outdir,
+    summary = result.summary if result.summary is not None else report.summary_table(result.table, result.meta)
+    lowest = result.lowest if result.lowest is not None else report.lowest_questions(result.table, result.meta)
+    render.class_summary(summary, lowest, result.count, outdir,
                          f"read as {describe_layout(result.layout)}, {how}")
 
 

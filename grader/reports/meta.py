@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+#: The instructor's overrides file, beside the rubric (here, not in ``overrides``, so that the
+#: CLI can name it without importing pandas before the submissions are being read).
+OVERRIDES_NAME = "overrides.csv"
+
+
+def overrides_path(rubric: str | Path) -> Path:
+    """``overrides.csv`` beside the rubric."""
+    return Path(rubric).resolve().parent / OVERRIDES_NAME
 
 
 @dataclass(frozen=True, slots=True)

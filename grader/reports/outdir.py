@@ -71,8 +71,10 @@ KEPT_FILES = ("versions.csv", "copied.csv")
 
 def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFrame | None,
                plotter: Plotter | None = None, students: pd.DataFrame | None = None,
-               warnings: list[str] | None = None, extra: Mapping[str, bytes] | None = None) -> None:
-    """Every file of an output directory into the (fresh, empty) directory ``d``."""
+               warnings: list[str] | None = None, extra: Mapping[str, bytes] | None = None,
+               derived: dict[str, pd.DataFrame] | None = None) -> None:
+    """Every file of an output directory into the (fresh, empty) directory ``d``; ``derived``
+    receives the summary and wrong-answer tables made on the way (``summary``, ``wrong``)."""
     for name, data in (extra or {}).items():
         if name not in KEPT_FILES:
             raise ValueError(f"{name} is not a file a run may add to OUTDIR")
@@ -109,6 +111,8 @@ def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFr
         SUMMARY_COLUMNS, [strs(summary["question"])] + [fmt_array(summary[c]) for c in SUMMARY_COLUMNS[1:]],
     ))
     wrong = wrong_answers_table(table, meta)
+    if derived is not None:
+        derived.update(summary=summary, wrong=wrong)
     write_new(d / "wrong_answers.csv", csv_bytes(WRONG_COLUMNS, [
         strs(wrong["question"]), strs(wrong["group"]), strs(wrong["count"]), fmt_array(wrong["share"]),
         strs(wrong["representative"]), strs(wrong["examples"]), strs(wrong["matched_mistake"]),
@@ -133,7 +137,8 @@ def _looks_like_outdir(path: Path) -> bool:
 
 def write_outdir(table: pd.DataFrame, meta: ReportMeta, outdir: Path, roster: pd.DataFrame | None = None,
                  plotter: Plotter | None = None, students: pd.DataFrame | None = None,
-                 extra: Mapping[str, bytes] | None = None) -> list[str]:
+                 extra: Mapping[str, bytes] | None = None,
+                 derived: dict[str, pd.DataFrame] | None = None) -> list[str]:
     """Write every file of OUTDIR from the tidy table, replacing the directory as a whole;
     returns warnings (late marking's: times that could not be read, late without a time).
 
@@ -144,7 +149,7 @@ def write_outdir(table: pd.DataFrame, meta: ReportMeta, outdir: Path, roster: pd
     """
     norm = normalise(table, meta)
     warnings: list[str] = []
-    replace_dir(Path(outdir), lambda d: _write_all(norm, meta, d, roster, plotter, students, warnings, extra),
+    replace_dir(Path(outdir), lambda d: _write_all(norm, meta, d, roster, plotter, students, warnings, extra, derived),
                 _looks_like_outdir, "a grader output directory (no run.json or details.csv)")
     return warnings
 

@@ -22,12 +22,11 @@ import numpy as np
 import pandas as pd
 
 from grader.reports.csvfiles import atomic_write, clean_text, from_spreadsheet_cell, spreadsheet_cell
-from grader.reports.meta import ReportMeta
+from grader.reports.meta import OVERRIDES_NAME as DEFAULT_NAME, ReportMeta, overrides_path as default_path
 from grader.reports.numbers import fmt
 from grader.verdict import CORRECT, ERROR, INCORRECT, INVALID, MISSING, PARTIAL, TIMEOUT
 
 OVERRIDE_COLUMNS: tuple[str, ...] = ("student", "question", "score", "note")
-DEFAULT_NAME = "overrides.csv"
 _ZERO_STATUSES = {INCORRECT, MISSING, INVALID, ERROR, TIMEOUT}
 
 
@@ -38,11 +37,6 @@ class Override:
     score: float
     note: str
     line: int = 0
-
-
-def default_path(rubric: str | Path) -> Path:
-    """``overrides.csv`` beside the rubric."""
-    return Path(rubric).resolve().parent / DEFAULT_NAME
 
 
 def read_overrides(path: Path) -> tuple[list[Override], list[str]]:

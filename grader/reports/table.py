@@ -72,6 +72,11 @@ def verdict_table(verdicts: Iterable[Verdict], meta: ReportMeta | None = None) -
 
     Without ``meta`` questions keep their order of first appearance.
     """
+    columns = getattr(verdicts, "columns", None)
+    if columns is not None:  # a VerdictColumns: already one list per field, typed
+        df = pd.DataFrame({name: columns[name] for name in TABLE_COLUMNS}, columns=list(TABLE_COLUMNS))
+        qpos = pd.Index(question_order(df, meta)).get_indexer(df["question"])
+        return df.iloc[np.lexsort((qpos, df["student"].to_numpy(dtype=object)))].reset_index(drop=True)
     vs = list(verdicts)
     data = {
         "student": [str(v.student) for v in vs],
@@ -239,7 +244,9 @@ def wrong_answers_table(table: pd.DataFrame, meta: ReportMeta | None = None) -> 
     return out[list(WRONG_COLUMNS)].reset_index(drop=True)
 
 
-def lowest_questions(table: pd.DataFrame, meta: ReportMeta | None = None, k: int = 3) -> pd.DataFrame:
+def lowest_questions(table: pd.DataFrame, meta: ReportMeta | None = None, k: int = 3, *,
+                     summary: pd.DataFrame | None = None, wrong: pd.DataFrame | None = None
+                     ) -> pd.DataFrame:
     """The k questions with the lowest mean (as a fraction of max), with their most common
     wrong answer.
 
@@ -247,11 +254,12 @@ def lowest_questions(table: pd.DataFrame, meta: ReportMeta | None = None, k: int
     the representative of the largest wrong-answer group; for a question without groups (code
     questions, or every wrong answer unreadable) it is the most common failure message (its
     first line, numbers aside: ``wrong at x = 0.3`` and ``wrong at x = 0.7`` are one failure).
-    "" and 0 when nothing went wrong. Ties keep rubric order.
+    "" and 0 when nothing went wrong. Ties keep rubric order. ``summary`` and ``wrong``: the
+    table's ``summary_table`` and ``wrong_answers_table`` when the caller has them already.
     """
     order = question_order(table, meta)
-    summ = summary_table(table, meta)
-    wrong = wrong_answers_table(table, meta)
+    summ = summary if summary is not None else summary_table(table, meta)
+    wrong = wrong if wrong is not None else wrong_answers_table(table, meta)
     top = wrong.loc[wrong["group"] == 1].set_index("question") if len(wrong) else pd.DataFrame(
         columns=["representative", "count"])
     with np.errstate(invalid="ignore", divide="ignore"):
