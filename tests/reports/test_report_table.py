@@ -142,3 +142,37 @@ def test_duplicate_verdicts_are_an_error(tmp_path: Path) -> None:
     vs = [Verdict("a", "loss", 1, 2, "partial"), Verdict("a", "loss", 2, 2, "correct")]
     with pytest.raises(ValueError, match="more than one verdict"):
         write_outdir(verdict_table(vs, META), META, tmp_path / "o")
+
+
+# -- verdicts held as columns (VerdictColumns) --------------------------------------------------
+
+def _some_verdicts():
+    from grader.verdict import Verdict
+
+    return [Verdict("bob", "q2", 1.0, 2.0, "partial", "half", "x+1", "q2#1", "slip"),
+            Verdict("ann", "q1", 0.0, 1.0, "missing", "no answer"),
+            Verdict("ann", "q2", 2.0, 2.0, "correct", "correct", "2*x"),
+            Verdict("bob", "q1", 1.0, 1.0, "correct", "", "1")]
+
+
+def test_verdict_columns_read_as_the_verdicts_they_hold():
+    from grader.verdict import VerdictColumns
+
+    verdicts = _some_verdicts()
+    columns = VerdictColumns(verdicts)
+    assert len(columns) == 4
+    assert list(columns) == verdicts and columns == verdicts
+    assert columns[1] == verdicts[1] and columns[-1] == verdicts[-1] and columns[1:3] == verdicts[1:3]
+    assert columns != verdicts[:3]
+    assert columns.columns["status"] == ["partial", "missing", "correct", "correct"]
+
+
+def test_verdict_table_from_columns_equals_the_table_from_verdicts():
+    from grader.reports import verdict_table
+    from grader.verdict import VerdictColumns
+
+    verdicts = _some_verdicts()
+    fast = verdict_table(VerdictColumns(verdicts))
+    slow = verdict_table(verdicts)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["student"].tolist() == ["ann", "ann", "bob", "bob"]
