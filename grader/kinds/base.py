@@ -98,6 +98,9 @@ class Kind(ABC):
         self.question = question
         self.rubric = rubric
         self.params = dict(params or {})
+        #: A kind's own memo of outcomes by what the outcome depends on (a parse tree, the numbers
+        #: read), for answers that differ only in how they are written.
+        self._judged: dict[Any, Any] = {}
 
     @classmethod
     def prepare(cls, question: QuestionBase, rubric: Rubric,

@@ -10,6 +10,7 @@ import msgspec
 import numpy as np
 
 from ..answers import AnswerError, Expression, evaluate, infer_shape, parse, show
+from ..answers.nodes import Node
 from ..answers.printing import to_plain
 from ..errors import QuestionError
 from ..rubric import Layout, QuestionBase, Rubric, SymbolicQuestion
@@ -124,7 +125,10 @@ class ExpressionKind(WrittenKind):
     def signature(self, values: list[np.ndarray]) -> np.ndarray:
         # Each batch's (rows, cols) comes first, so that a row vector and a column vector with
         # the same entries (x^T A and A^T x) are not grouped as one answer.
-        return np.concatenate([np.r_[_rows_cols(v), v.reshape(-1)] for v in values])
+        parts = []
+        for v in values:
+            parts += (np.asarray(_rows_cols(v)), v.reshape(-1))
+        return np.concatenate(parts)
 
     def reference_signature(self) -> np.ndarray:
         return self.signature(self.values)
@@ -138,25 +142,40 @@ class ExpressionKind(WrittenKind):
             tree = parse(text, self.ns)
         except AnswerError as err:
             return Outcome.invalid(str(err))
+        # Texts that differ in spacing, brackets or `*` parse to one tree (spans do not count in
+        # a tree's equality), and what follows depends on the tree alone: it is judged once.
+        try:
+            known = self._judged.get(tree)
+        except (TypeError, RecursionError):  # a tree that cannot be hashed: judged afresh
+            return self._judge(text, tree)[0]
+        if known is None:
+            known, depends_on_text = self._judge(text, tree)
+            if not depends_on_text:
+                self._judged[tree] = known
+        return known
+
+    def _judge(self, text: str, tree: Node) -> tuple[Outcome, bool]:
+        """The outcome of a parsed answer, and whether it depends on the text itself (a message
+        with a caret under it) rather than on the tree alone."""
         try:
             expression = Expression(text, tree, infer_shape(tree, self.ns))
         except AnswerError as err:
             # A product that does not conform is a wrong answer, not an unreadable one; equal
             # trees share a signature so the report can count them.
-            return Outcome.incorrect(str(err.with_text(text)), signature=to_plain(tree))
+            return Outcome.incorrect(str(err.with_text(text)), signature=to_plain(tree)), True
         values = self.values_of(expression)
         signature = self.signature(values)
         mistake = self.known_mistake(expression, values)
         if expression.shape != self.shape:
-            return mistake or self.wrong_shape(expression, values)
+            return mistake or self.wrong_shape(expression, values), False
         where = self.matches(values, self.values)
         if where is None:
-            return Outcome.correct(signature=signature)
+            return Outcome.correct(signature=signature), False
         if mistake is not None:
-            return mistake
+            return mistake, False
         if self.is_transpose(values):
-            return Outcome.incorrect(self.layout_message(), signature)
-        return Outcome.incorrect(self.difference(values, where, expression), signature)
+            return Outcome.incorrect(self.layout_message(), signature), False
+        return Outcome.incorrect(self.difference(values, where, expression), signature), False
 
     def known_mistake(self, expression: Expression, values: list[np.ndarray]) -> Outcome | None:
         """The rubric's outcome for a listed mistake this answer is equivalent to, if any."""

@@ -158,6 +158,19 @@ class IteratesKind(WrittenKind):
             except AnswerError as err:
                 values.append(None)
                 problems[index] = err.message.splitlines()[0]
+        # What follows depends only on the numbers read (and what could not be read), not on how
+        # they were written (`0.5`, `.50`, `1/2`): each such reading is judged once.
+        key = (len(entries), tuple((v.shape, v.tobytes()) if v is not None else None for v in values),
+               tuple(sorted(problems.items())), frozenset(misshapen))
+        known = self._judged.get(key)
+        if known is None:
+            known = self._judged[key] = self._judge(len(entries), values, problems, misshapen)
+        return known
+
+    def _judge(self, count: int, values: list[np.ndarray | None], problems: dict[int, str],
+               misshapen: set[int]) -> Outcome:
+        """The outcome of ``count`` entries read as ``values`` (None where ``problems`` says why)."""
+        steps = self.question.steps
         notes = []
         if self.looks_like_start_included(values):
             values = values[1:]
@@ -173,7 +186,7 @@ class IteratesKind(WrittenKind):
         candidates = self.candidates(marked)
         marks = self.mark(marked, candidates)
         correct = sum(marks)
-        given = len(entries) - (1 if notes else 0)
+        given = count - (1 if notes else 0)
         if given > steps:
             notes.append(f"you gave {given} values; only {self.name}1 .. {self.name}{steps} are marked")
         elif given == steps - 1:

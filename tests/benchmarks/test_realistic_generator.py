@@ -9,6 +9,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -152,3 +153,27 @@ def test_rewrites_keep_matrix_products_in_order():
     for _ in range(100):
         again = mf.rewrite(tree, rng, shapes, shuffle=1.0, brackets=0.0)
         assert isinstance(again, mf.Mul) and again.factors[0] == mf.T(mf.Sym("X"))
+
+
+def test_answers_written_differently_are_judged_as_if_each_were_checked_alone(graded):
+    """A kind judges equal parse trees (expressions) or equal numbers read (iterates) once; every
+    outcome must equal what the kind says of that text when it has judged nothing before."""
+    from grader.grading import _safe_check, prepare
+
+    students, _, rubric = graded
+    shared, fresh = prepare(rubric), prepare(rubric)
+    texts = {q.id: sorted({str(s.answers[q.id]) for s in students if q.id in s.answers})
+             for q in rubric.questions if q.kind in ("expression", "matrix_expression", "gd_iterates")}
+    reused = 0
+    for qid, answers in texts.items():
+        for text in answers:
+            memoised = _safe_check(shared[qid], text)
+            fresh[qid]._judged.clear()
+            alone = _safe_check(fresh[qid], text)
+            assert (memoised.status, memoised.fraction, memoised.feedback, memoised.mistake) == \
+                (alone.status, alone.fraction, alone.feedback, alone.mistake), (qid, text)
+            assert (memoised.signature is None) == (alone.signature is None)
+            if memoised.signature is not None and not isinstance(memoised.signature, str):
+                np.testing.assert_array_equal(memoised.signature, alone.signature)
+        reused += len(answers) - len(shared[qid]._judged)
+    assert reused > len(texts), "answers should share a tree or the numbers read"
