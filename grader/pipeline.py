@@ -147,6 +147,8 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
             graded = grade(rubric, submissions, prepared, jobs=jobs, progress=tick,
                            meanwhile=_import_reports, sandbox=sandbox, workers=workers,
                            versions_of=versions_of)
+        if workers is not None:  # idle from here on: their memory goes back now
+            workers.close()
         reports = _import_reports()
 
         # tidy table: the roster's missing students, then the instructor's overrides

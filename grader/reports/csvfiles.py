@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +27,35 @@ import pandas as pd
 
 def csv_bytes(header: Sequence[str], columns: Sequence[Sequence[str]]) -> bytes:
     """CSV of string columns, every cell spreadsheet-safe: quoted only when needed (like
-    csv.QUOTE_MINIMAL), ``\\n`` line ends.
+    csv.QUOTE_MINIMAL), ``\n`` line ends.
 
     Hand-rolled because it beats csv.writer here: report columns repeat the same
     few values (question ids, statuses, scores, feedback), so each distinct value is quoted once.
     """
+    return b"".join(csv_chunks(header, columns))
+
+
+#: Rows per piece of ``csv_chunks``: big enough that joining is cheap, small enough that a file of
+#: half a million rows is never held whole (as lines, as text and as bytes) while it is written.
+CHUNK_ROWS = 20_000
+
+
+def csv_chunks(header: Sequence[str], columns: Sequence[Sequence[str]]) -> Iterator[bytes]:
+    """``csv_bytes`` in pieces of ``CHUNK_ROWS`` rows (the header in the first), for ``write_new``."""
     def quoted(values: Sequence[str]) -> Sequence[str]:
         cache = {v: q for v in set(values) if (q := _csv_field(v)) is not v}
         return [cache.get(v, v) for v in values] if cache else values
 
-    lines = [",".join(_csv_field(h) for h in header)]
-    lines += map(",".join, zip(*(quoted(c) for c in columns)))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    cells = [quoted(c) for c in columns]
+    rows = len(cells[0]) if cells else 0
+    head = ",".join(_csv_field(h) for h in header) + "\n"
+    if not rows:
+        yield head.encode("utf-8")
+        return
+    for start in range(0, rows, CHUNK_ROWS):
+        part = zip(*(c[start:start + CHUNK_ROWS] for c in cells))
+        text = "\n".join(map(",".join, part)) + "\n"
+        yield ((head if start == 0 else "") + text).encode("utf-8")
 
 
 def _csv_field(v: str) -> str:
@@ -98,13 +115,15 @@ def from_spreadsheet_cell(v: str) -> str:
     return v[1:] if _looks_escaped(v) else v
 
 
-def write_new(path: Path | str, data: bytes) -> None:
-    """Create ``path`` (it must not exist) with ``data``; raw os calls because 10k of these add up."""
+def write_new(path: Path | str, data: bytes | Iterable[bytes]) -> None:
+    """Create ``path`` (it must not exist) with ``data`` (bytes, or pieces of bytes written in
+    turn); raw os calls because 10k of these add up."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for piece in ((data,) if isinstance(data, (bytes, bytearray, memoryview)) else data):
+            view = memoryview(piece)
+            while view:
+                view = view[os.write(fd, view):]
     finally:
         os.close(fd)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -109,21 +109,25 @@ def safe_names(students: Iterable[str]) -> dict[str, str]:
 def feedback_files(table: pd.DataFrame, grades: pd.DataFrame, meta: ReportMeta,
                    score_s: list[str] | None = None, max_s: list[str] | None = None) -> dict[str, str]:
     """Markdown feedback per student id (only what the table holds: never a reference)."""
+    return dict(iter_feedback(table, grades, meta, score_s, max_s))
+
+
+def iter_feedback(table: pd.DataFrame, grades: pd.DataFrame, meta: ReportMeta,
+                  score_s: list[str] | None = None, max_s: list[str] | None = None
+                  ) -> Iterator[tuple[str, str]]:
+    """``feedback_files`` one student at a time, in table order (so that a class's feedback is
+    never all in memory at once)."""
     n = len(table)
     if n == 0:
-        return {}
+        return
     student = table["student"].to_numpy(dtype=object)
     score_s = fmt_array(table["score"]) if score_s is None else score_s
     max_s = fmt_array(table["max_score"]) if max_s is None else max_s
     prompts = {q.id: _quoted(q.prompt) for q in meta.questions if q.prompt}
     # Each distinct feedback text is turned into Markdown once (a class shares most of them).
     shown = {fb: feedback_markdown(fb) for fb in pd.unique(table["feedback"])}
-    lines = [
-        f"## {_MARKS.get(st, '✗')} {_name(q)} — {sc} / {mx} ({st})\n\n" + prompts.get(q, "") + shown[fb]
-        for q, sc, mx, st, fb in zip(
-            table["question"].tolist(), score_s, max_s, table["status"].tolist(), table["feedback"].tolist()
-        )
-    ]
+    question, status, feedback = (table["question"].tolist(), table["status"].tolist(),
+                                  table["feedback"].tolist())
     # Table rows are sorted by student, so each student's lines are one contiguous slice.
     starts = np.flatnonzero(np.r_[True, student[1:] != student[:-1]])
     ends = np.r_[starts[1:], n]
@@ -136,16 +140,16 @@ def feedback_files(table: pd.DataFrame, grades: pd.DataFrame, meta: ReportMeta,
                else [""] * len(g))
     pcts = dict(zip(g.index, raw_pct if late else fmt_array(g["percent"])))
     title = _light(meta.title or "Feedback")
-    out: dict[str, str] = {}
     for a, b in zip(starts.tolist(), ends.tolist()):
         s = student[a]
         pct = f" ({pcts[s]}%)" if pcts[s] else ""
         tail = _late_line(g.loc[s], max_total) if late else ""
-        out[s] = (
-            f"# {title} — {_name(s)}\n\n" + "".join(lines[a:b]) + tail
-            + f"**Total: {totals[s]} / {max_total}{pct}**\n"
-        )
-    return out
+        lines = "".join(
+            f"## {_MARKS.get(status[i], '✗')} {_name(question[i])} — {score_s[i]} / {max_s[i]} "
+            f"({status[i]})\n\n" + prompts.get(question[i], "") + shown[feedback[i]]
+            for i in range(a, b))
+        yield s, (f"# {title} — {_name(s)}\n\n" + lines + tail
+                  + f"**Total: {totals[s]} / {max_total}{pct}**\n")
 
 
 def _quoted(prompt: str) -> str:

@@ -27,11 +27,12 @@ import pandas as pd
 
 from grader.reports.csvfiles import (
     csv_bytes,
+    csv_chunks,
     read_csv_strings,
     strs,
     write_new,
 )
-from grader.reports.feedback import feedback_files, safe_names
+from grader.reports.feedback import iter_feedback, safe_names
 from grader.reports.meta import QuestionInfo, ReportMeta
 from grader.reports.numbers import fmt_array, parse_scores
 from grader.reports.plots import Plotter, draw_plots
@@ -83,10 +84,10 @@ def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFr
     max_s = fmt_array(table["max_score"])
     student = table["student"].tolist()
     question = table["question"].tolist()
-    write_new(d / "details.csv", csv_bytes(DETAILS_COLUMNS, [
+    write_new(d / "details.csv", csv_chunks(DETAILS_COLUMNS, [
         student, question, score_s, max_s, table["status"].tolist(), table["feedback"].tolist(),
     ]))
-    write_new(d / "answers.csv", csv_bytes(ANSWERS_COLUMNS, [
+    write_new(d / "answers.csv", csv_chunks(ANSWERS_COLUMNS, [
         student, question, table["answer"].tolist(), table["group"].tolist(), table["mistake"].tolist(),
     ]))
     write_new(d / "run.json", meta.to_json().encode("utf-8"))
@@ -119,10 +120,9 @@ def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFr
     ]))
 
     (d / "feedback").mkdir()
-    texts = feedback_files(table, grades, meta, score_s, max_s)
-    names = safe_names(texts)
+    names = safe_names(pd.unique(table["student"]))
     fb_dir = str(d / "feedback")
-    for s, text in texts.items():
+    for s, text in iter_feedback(table, grades, meta, score_s, max_s):
         write_new(f"{fb_dir}/{names[s]}.md", text.encode("utf-8"))  # str paths: Path() x10k adds up
 
     if plotter is not None:
