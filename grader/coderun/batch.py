@@ -43,6 +43,7 @@ class CodeRun:
         for submission in runnable:
             unique.setdefault(self._keys[submission.student], submission)
         self._judged: dict[tuple, dict[str, Outcome]] = {}
+        self._seen: dict[tuple, dict[str, Outcome]] = {}  # see ``_shared``
         self._owns_pool = pool is None
         # A pool of our own for one submission (a student's own check, Gradescope's container per
         # submission) may be the weaker level; several students' code needs namespaces.
@@ -54,9 +55,8 @@ class CodeRun:
                 # The bytes read, safely, with the submission (notebook cells included): the
                 # sandbox never opens a student's path again.
                 files = list(submission.code_files) or list(submission.code)
-                future = self._pool.submit(files, all_calls)
+                future = self._futures[key] = self._pool.submit(files, all_calls)
                 future.add_done_callback(lambda done, key=key: self._judge(key, done))
-                self._futures[key] = future
         except BaseException:
             self.close()
             raise
@@ -65,10 +65,22 @@ class CodeRun:
         if future.cancelled():
             return
         try:
-            self._judged[key] = self._judge_one(future)
+            self._judged[key] = self._shared(self._judge_one(future))
+            # Judged: the run's results (every call's return value) are let go at once, so the
+            # batch holds a few outcomes per student rather than every result until the end.
+            self._futures[key] = _JUDGED
         finally:
             if self._progress:
                 self._progress(1)
+
+    def _shared(self, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
+        """``outcomes``, or an equal set judged before: most runs end the same few ways (all
+        correct, the same common bug), and thousands of copies kept to the end would each pin a
+        page of the allocator's memory among the runs' short-lived objects."""
+        if any(o.signature is not None for o in outcomes.values()):
+            return outcomes
+        key = tuple((qid, o.status, o.fraction, o.feedback, o.mistake) for qid, o in outcomes.items())
+        return self._seen.setdefault(key, outcomes)
 
     def _judge_one(self, future) -> dict[str, Outcome]:
         """One run's outcomes; whatever goes wrong while running or judging it costs that
@@ -83,9 +95,15 @@ class CodeRun:
 
     def outcomes(self) -> dict[str, dict[str, Outcome]]:
         """Every student's outcome per function question, once all runs have ended."""
-        for key, future in self._futures.items():
-            if key not in self._judged:  # not judged by its callback (yet): judge it here
-                self._judged[key] = self._judge_one(future)
+        # By key, never holding the futures: a list of them would keep every run's results
+        # (every call's return value) alive until the last run ends.
+        for key in list(self._futures):
+            future = self._futures[key]
+            if key not in self._judged and future is not _JUDGED:
+                # Not judged by its callback (yet): wait for it and judge it here.
+                self._judged[key] = self._shared(self._judge_one(future))
+                self._futures[key] = _JUDGED
+            del future
         self.close()
         for student, key in self._keys.items():
             self._outcomes[student] = self._judged[key]
@@ -97,8 +115,9 @@ class CodeRun:
     def close(self) -> None:
         """Stop the sandbox (queued runs are dropped, running ones end); idempotent."""
         if self._pool is not None:
-            for future in self._futures.values():
-                future.cancel()
+            for future in list(self._futures.values()):
+                if future is not _JUDGED:
+                    future.cancel()
             if self._owns_pool:
                 self._pool.close()
             self._pool = None
@@ -127,6 +146,10 @@ def start_sandbox(rubric: Rubric, jobs: int, isolation: str = "required", hide: 
                     disk_bytes=settings.disk_mb << 20, modules=tuple(settings.modules))
     hidden = tuple(str(Path(folder).resolve()) for folder in (rubric.base_dir, *hide))
     return SandboxPool(jobs=jobs, limits=limits, isolation=isolation, hide=hidden)
+
+
+#: Stands in ``CodeRun._futures`` for a run already judged (its future, and results, let go).
+_JUDGED = object()
 
 
 def _code_key(submission) -> tuple:
