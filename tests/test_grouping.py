@@ -91,3 +91,46 @@ def test_large_class_is_fast_and_the_same():
     assert fast[:800] == greedy_groups(signatures[:800], agree)
     assert len(set(fast)) <= 3000
     assert elapsed < 60  # generous: the benchmark measures; this only guards against the quadratic
+
+
+def test_a_realistic_class_of_10000_is_grouped_exactly_as_the_greedy_scan_groups_it():
+    """The wrong answers of a 10,000-student class made by the realistic generator (hundreds to
+    thousands of distinct texts per question), checked by the rubric's own kinds: the bucketed
+    grouping gives every question the greedy first-match assignment, answer for answer."""
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    from grader.grading import _safe_check, answer_key
+    from grader.kinds.base import WrittenKind
+    from grader.pipeline import load
+    from grader.verdict import WRONG_STATUSES
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "benchmarks"))
+    import realistic
+
+    data = yaml.safe_load((root / "rubrics" / "hw1.yaml").read_text())
+    data["questions"] = [q for q in data["questions"] if q["kind"] != "function"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "hw1_written.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        rubric, prepared = load(path)
+    students = realistic.make_class(10_000, seed=1)
+    compared = 0
+    for question in rubric.questions:
+        kind = prepared[question.id]
+        if getattr(type(kind), "same_meaning", None) is not WrittenKind.same_meaning:
+            continue
+        texts = sorted({answer_key(s.answers[question.id]): s.answers[question.id]
+                        for s in students if s.answers.get(question.id) not in (None, "", "null")}.items())
+        outcomes = [_safe_check(kind, value) for _, value in texts]
+        signatures = [o.signature for o in outcomes
+                      if o.status in WRONG_STATUSES and o.signature is not None]
+        tolerance = kind.group_tolerance()
+        fast = fast_groups(signatures, tolerance.rtol, tolerance.atol, kind.same_meaning)
+        assert fast == greedy_groups(signatures, kind.same_meaning), question.id
+        compared += len(signatures)
+    assert compared > 5000
