@@ -56,8 +56,7 @@ def normalise(table: pd.DataFrame, meta: ReportMeta | None) -> pd.DataFrame:
     bad = sorted(set(df["status"].unique()) - set(STATUSES))
     if bad:
         raise ValueError(f"unknown verdict status(es): {', '.join(map(repr, bad))}")
-    qpos = pd.Index(question_order(df, meta)).get_indexer(df["question"])
-    df = df.iloc[np.lexsort((qpos, df["student"].to_numpy(dtype=object)))].reset_index(drop=True)
+    df = in_canonical_order(df, meta)
     # After sorting, a duplicate (student, question) pair can only sit right after its twin.
     s = df["student"].to_numpy(dtype=object)
     q = df["question"].to_numpy(dtype=object)
@@ -75,8 +74,7 @@ def verdict_table(verdicts: Iterable[Verdict], meta: ReportMeta | None = None) -
     columns = getattr(verdicts, "columns", None)
     if columns is not None:  # a VerdictColumns: already one list per field, typed
         df = pd.DataFrame({name: columns[name] for name in TABLE_COLUMNS}, columns=list(TABLE_COLUMNS))
-        qpos = pd.Index(question_order(df, meta)).get_indexer(df["question"])
-        return df.iloc[np.lexsort((qpos, df["student"].to_numpy(dtype=object)))].reset_index(drop=True)
+        return in_canonical_order(df, meta)
     vs = list(verdicts)
     data = {
         "student": [str(v.student) for v in vs],
@@ -90,8 +88,20 @@ def verdict_table(verdicts: Iterable[Verdict], meta: ReportMeta | None = None) -
         "mistake": [v.mistake or "" for v in vs],
     }
     df = pd.DataFrame(data, columns=list(TABLE_COLUMNS))
+    return in_canonical_order(df, meta)
+
+
+def in_canonical_order(df: pd.DataFrame, meta: ReportMeta | None) -> pd.DataFrame:
+    """Rows sorted by student, then by question in rubric order (a stable sort; a table that is
+    already in that order, as grading makes it, is only re-indexed)."""
     qpos = pd.Index(question_order(df, meta)).get_indexer(df["question"])
-    return df.iloc[np.lexsort((qpos, df["student"].to_numpy(dtype=object)))].reset_index(drop=True)
+    student = df["student"].to_numpy(dtype=object)
+    if len(student) > 1:
+        later = student[1:] > student[:-1]
+        same = student[1:] == student[:-1]
+        if bool(np.all(later | (same & (qpos[1:] > qpos[:-1])))):
+            return df.reset_index(drop=True)
+    return df.iloc[np.lexsort((qpos, student))].reset_index(drop=True)
 
 
 def question_max(table: pd.DataFrame, meta: ReportMeta | None, order: Sequence[str]) -> pd.Series:

@@ -176,3 +176,23 @@ def test_verdict_table_from_columns_equals_the_table_from_verdicts():
     slow = verdict_table(verdicts)
     pd.testing.assert_frame_equal(fast, slow)
     assert fast["student"].tolist() == ["ann", "ann", "bob", "bob"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_canonical_order_is_the_sort_whether_or_not_the_table_is_sorted_already(seed):
+    import numpy as np
+
+    from grader.reports.meta import QuestionInfo, ReportMeta
+    from grader.reports.table import in_canonical_order
+
+    rng = np.random.default_rng(seed)
+    meta = ReportMeta(title="t", questions=tuple(QuestionInfo(q, 1.0) for q in ("q2", "q10", "q1")))
+    students = [f"s{i}" for i in rng.integers(0, 6, size=12)]
+    questions = list(rng.choice(["q1", "q2", "q10", "extra"], size=12))
+    df = pd.DataFrame({"student": students, "question": questions, "n": range(12)})
+    order = {"q2": 0, "q10": 1, "q1": 2, "extra": 3}
+    expected = sorted(range(12), key=lambda i: (students[i], order[questions[i]], i))
+    assert in_canonical_order(df, meta)["n"].tolist() == expected
+    ordered = df.iloc[expected].drop_duplicates(["student", "question"])
+    again = in_canonical_order(ordered, meta)
+    assert again["n"].tolist() == ordered["n"].tolist() and list(again.index) == list(range(len(again)))
