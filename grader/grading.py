@@ -81,8 +81,9 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
     if not coded:
         if meanwhile:
             meanwhile()
-        written = _check_written(rubric, submissions, prepared, progress, workers)
-        return _rows(rubric, submissions, prepared, progress, {}, written)
+        keys_of: dict[str, list[str | None]] = {}
+        written = _check_written(rubric, submissions, prepared, progress, workers, keys_of)
+        return _rows(rubric, submissions, prepared, progress, {}, written, keys_of=keys_of)
 
     import gc
 
@@ -98,10 +99,12 @@ def grade(rubric: Rubric, submissions: Iterable[Submission],
     try:
         with CodeRun([prepared[q.id] for q in coded], submissions, rubric, jobs, progress,
                      pool=sandbox) as code:
-            written = _check_written(rubric, submissions, prepared, progress, workers)
+            keys_of: dict[str, list[str | None]] = {}
+            written = _check_written(rubric, submissions, prepared, progress, workers, keys_of)
             if meanwhile:
                 meanwhile()
-            return _rows(rubric, submissions, prepared, progress, code.outcomes(), written)
+            return _rows(rubric, submissions, prepared, progress, code.outcomes(), written,
+                         keys_of=keys_of)
     finally:
         sys.setswitchinterval(interval)
         gc.unfreeze()
@@ -218,19 +221,28 @@ def _with_note(verdict: Verdict, note: str) -> Verdict:
 
 
 def _check_written(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],
-                   progress: Progress | None, workers: Any = None) -> dict[str, dict[str, _Judged]]:
+                   progress: Progress | None, workers: Any = None,
+                   keys_of: dict[str, list[str | None]] | None = None) -> dict[str, dict[str, _Judged]]:
     """Each distinct answer to each written question, checked once (on several cores when
-    ``workers`` are given) and grouped."""
+    ``workers`` are given) and grouped. ``keys_of`` receives, per question, each submission's
+    answer key (None where there is no answer to check), for ``_rows``."""
     distinct: dict[str, dict[str, Any]] = {}
     for question in rubric.questions:
         if prepared[question.id].runs_code:
             continue
         keys: dict[str, Any] = {}
+        column: list[str | None] = []
         for submission in submissions:
             value = submission.answers.get(question.id)
             if not submission.problem and not is_blank(value):
-                keys.setdefault(answer_key(value), value)
+                key = answer_key(value)
+                keys.setdefault(key, value)
+                column.append(key)
+            else:
+                column.append(None)
         distinct[question.id] = keys
+        if keys_of is not None:
+            keys_of[question.id] = column
     checked: dict[tuple[str, str], Outcome] = {}
     if workers is not None:
         tasks = [(qid, key, value) for qid, keys in distinct.items() for key, value in keys.items()]
@@ -250,9 +262,11 @@ def _check_written(rubric: Rubric, submissions: list[Submission], prepared: Mapp
 def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, Kind],
           progress: Progress | None, code_outcomes: Mapping[str, Mapping[str, Outcome]],
           judged: dict[str, dict[str, _Judged]] | None = None,
-          entry: Callable[[Submission, str, Any], _Judged] | None = None) -> VerdictColumns:
+          entry: Callable[[Submission, str, Any], _Judged] | None = None,
+          keys_of: Mapping[str, list[str | None]] | None = None) -> VerdictColumns:
     """The verdicts, from the checked written answers (``entry`` finds a student's when it is
     not simply ``judged[question][answer]``) and the code's outcomes, as columns.
+    ``keys_of``: each submission's answer keys as ``_check_written`` found them.
 
     An answer's fields (score, status, feedback, group, mistake) are worked out once per
     checked answer and shared by every student who gave it."""
@@ -265,7 +279,8 @@ def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, 
     known = {q.id for q in rubric.questions}
     questions = [(q.id, float(q.points), q, prepared[q.id].runs_code) for q in rubric.questions]
     shared: dict[int, tuple[float, str, str, str, str]] = {}  # id(_Judged) -> its fields
-    for submission in submissions:
+    keys_of = keys_of if keys_of is not None and judged is not None else None
+    for index, submission in enumerate(submissions):
         student, answers = submission.student, submission.answers
         if set(answers) - known:  # rare: a note on the row of the id it most likely misspells
             out.extend(_note_unknown(_student_rows(submission, rubric, prepared, code_outcomes, entry),
@@ -284,7 +299,14 @@ def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, 
             if runs_code or is_blank(value) or (reports and qid in reports):
                 add(*_cell(submission, question, points, prepared[qid], value, code_outcomes, entry))
                 continue
-            found = entry(submission, qid, value)
+            if keys_of is not None:
+                key = keys_of[qid][index]
+                found = judged[qid][key]
+                # A list's key is its JSON, as shown, unless a mapping inside had its keys sorted.
+                shown = key if isinstance(value, str) or "{" not in key else _shown(value)
+            else:
+                found = entry(submission, qid, value)
+                shown = _shown(value)
             fields = shared.get(id(found))
             if fields is None:
                 outcome = found.outcome
@@ -292,8 +314,7 @@ def _rows(rubric: Rubric, submissions: list[Submission], prepared: Mapping[str, 
                                               outcome.feedback or "", found.group or "",
                                               outcome.mistake or "")
             score, status, feedback, group, mistake = fields
-            add(student, qid, score, points, status, feedback,
-                value.strip() if isinstance(value, str) else _shown(value), group, mistake)
+            add(student, qid, score, points, status, feedback, shown, group, mistake)
         if progress:
             progress(1)
     return out

@@ -110,6 +110,26 @@ def test_list_answers_are_shown_as_json(written):
     assert r["q1.sigmoid"].status == INVALID
 
 
+def test_mappings_are_shown_as_written_though_checked_once_whatever_their_key_order(written):
+    """Two students' mappings differ only in key order: one check (the same answer key), but
+    each row shows the student's own JSON, as does a list that holds a mapping."""
+    import json
+
+    rubric, checkers = written
+    first, second = {"b": 1, "a": [2, "x"]}, {"a": [2, "x"], "b": 1}
+    listed = [0.5, {"z": 1, "y": "é"}]
+    verdicts = grade(rubric, [sub("s1", q1__sigmoid=first, q2__quadratic_shape=listed),
+                              sub("s2", q1__sigmoid=second, q2__quadratic_shape=["n", 1])],
+                     checkers)
+    one, two = rows(verdicts, "s1"), rows(verdicts, "s2")
+    assert answer_key(first) == answer_key(second)
+    assert one["q1.sigmoid"].answer == json.dumps(first, ensure_ascii=False)
+    assert two["q1.sigmoid"].answer == json.dumps(second, ensure_ascii=False)
+    assert one["q1.sigmoid"].answer != two["q1.sigmoid"].answer
+    assert one["q2.quadratic_shape"].answer == json.dumps(listed, ensure_ascii=False)
+    assert two["q2.quadratic_shape"].answer == '["n", 1]'
+
+
 # -- checked once, grouped by meaning -------------------------------------------------------------------
 def test_identical_answers_are_checked_once(written):
     rubric, checkers = written
