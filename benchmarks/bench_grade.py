@@ -18,7 +18,8 @@ function questions, `--part code` keeps only them and gives the students only th
 Targets on the 2-core reference machine: written part 1,000 students <= 5 s; programming part
 <= 10 s; whole HW1 <= 12 s; peak memory <= 500 MB. Issue 16 (realistic class, median of 3):
 written 1,000 <= 1.2 s; 10,000 <= 4x the time to read the YAML files alone; 30,000 <= 12 s and
-<= 800 MB PSS.
+<= 800 MB PSS; whole HW1 at 10,000 (`--part whole`) <= 1.2x the same run with the sandbox as it
+was before (commit 86d1e08) and <= 600 MB PSS. Measured figures: docs/performance.md.
 
 Peak memory is sampled every 50 ms over the grader's whole process tree (the grader, its sandbox
 workers and their children, the plotting and reading processes). ``--memory pss`` (the default)
