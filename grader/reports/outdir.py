@@ -20,6 +20,8 @@ An output directory holds::
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -82,6 +84,35 @@ def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFr
         write_new(d / name, data)
     score_s = fmt_array(table["score"])
     max_s = fmt_array(table["max_score"])
+    piv = score_matrix(table, question_order(table, meta))  # shared by grades and summary
+    grades = grades_from(table, meta, piv, students, roster, warnings)
+    summary = summary_from(table, meta, piv)
+    pdata = plot_data(grades, summary)
+    (d / "plots").mkdir()
+    if plotter is not None:
+        plotter.request(pdata, d / "plots")  # drawn elsewhere while the files below are written
+    # The feedback files (one per student) are made and written by a forked process meanwhile:
+    # creating thousands of files sometimes waits on the file system, the CSV files need the CPU.
+    (d / "feedback").mkdir()
+    feedback = FeedbackWriter(table, grades, meta, score_s, max_s, str(d / "feedback"))
+    try:
+        _write_csv_files(table, meta, d, roster, students, grades, summary, score_s, max_s,
+                         derived)
+    except BaseException:
+        feedback.stop()  # before the folder is removed under it
+        raise
+    feedback.wait()
+
+    if plotter is not None:
+        plotter.wait()
+    else:
+        draw_plots(pdata, d / "plots")
+
+
+def _write_csv_files(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFrame | None,
+                     students: pd.DataFrame | None, grades: pd.DataFrame, summary: pd.DataFrame,
+                     score_s: list[str], max_s: list[str],
+                     derived: dict[str, pd.DataFrame] | None) -> None:
     student = table["student"].tolist()
     question = table["question"].tolist()
     write_new(d / "details.csv", csv_chunks(DETAILS_COLUMNS, [
@@ -90,24 +121,17 @@ def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFr
     write_new(d / "answers.csv", csv_chunks(ANSWERS_COLUMNS, [
         student, question, table["answer"].tolist(), table["group"].tolist(), table["mistake"].tolist(),
     ]))
+    del student, question
     write_new(d / "run.json", meta.to_json().encode("utf-8"))
     if roster is not None:
         r = normalise_roster(roster)
         write_new(d / "roster.csv", csv_bytes(ROSTER_COLUMNS, [r[c].tolist() for c in ROSTER_COLUMNS]))
     if students is not None:
         write_new(d / "students.csv", students_bytes(students_frame(students.to_dict("records"))))
-
-    piv = score_matrix(table, question_order(table, meta))  # shared by grades and summary
-    grades = grades_from(table, meta, piv, students, roster, warnings)
     write_new(d / "grades.csv", csv_bytes(
         [str(c) for c in grades.columns],
         [strs(grades["student"])] + [fmt_array(grades[c]) for c in grades.columns[1:]],
     ))
-    summary = summary_from(table, meta, piv)
-    pdata = plot_data(grades, summary)
-    (d / "plots").mkdir()
-    if plotter is not None:
-        plotter.request(pdata, d / "plots")  # drawn elsewhere while the files below are written
     write_new(d / "summary.csv", csv_bytes(
         SUMMARY_COLUMNS, [strs(summary["question"])] + [fmt_array(summary[c]) for c in SUMMARY_COLUMNS[1:]],
     ))
@@ -119,16 +143,67 @@ def _write_all(table: pd.DataFrame, meta: ReportMeta, d: Path, roster: pd.DataFr
         strs(wrong["representative"]), strs(wrong["examples"]), strs(wrong["matched_mistake"]),
     ]))
 
-    (d / "feedback").mkdir()
-    names = safe_names(pd.unique(table["student"]))
-    fb_dir = str(d / "feedback")
-    for s, text in iter_feedback(table, grades, meta, score_s, max_s):
-        write_new(f"{fb_dir}/{names[s]}.md", text.encode("utf-8"))  # str paths: Path() x10k adds up
 
-    if plotter is not None:
-        plotter.wait()
-    else:
-        draw_plots(pdata, d / "plots")
+def write_feedback(table: pd.DataFrame, grades: pd.DataFrame, meta: ReportMeta,
+                   score_s: list[str] | None, max_s: list[str] | None, folder: str) -> None:
+    """``feedback/<student>.md`` for every student of ``table``, into ``folder`` (which exists)."""
+    names = safe_names(pd.unique(table["student"]))
+    for s, text in iter_feedback(table, grades, meta, score_s, max_s):
+        write_new(f"{folder}/{names[s]}.md", text.encode("utf-8"))  # str paths: Path() x10k adds up
+
+
+#: Students below which the feedback files are written in this process (forking costs more).
+FORK_FEEDBACK_FROM = 2000
+
+
+class FeedbackWriter:
+    """``write_feedback`` in a forked process, while the caller goes on; in this process instead
+    for a small class, or where forking is unsafe (a thread exists: the sandbox's, on the code
+    path) or unavailable. ``wait`` raises if the files could not all be written."""
+
+    def __init__(self, table: pd.DataFrame, grades: pd.DataFrame, meta: ReportMeta,
+                 score_s: list[str], max_s: list[str], folder: str) -> None:
+        import threading
+
+        self._process = None
+        if (len(grades) < FORK_FEEDBACK_FROM or threading.active_count() > 1
+                or not hasattr(os, "fork")):
+            write_feedback(table, grades, meta, score_s, max_s, folder)
+            return
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._process = context.Process(target=_feedback_child,
+                                        args=(table, grades, meta, score_s, max_s, folder, os.getpid()),
+                                        daemon=True, name="grader-feedback")
+        self._process.start()
+
+    def wait(self) -> None:
+        if self._process is None:
+            return
+        self._process.join()
+        code, self._process = self._process.exitcode, None
+        if code != 0:
+            raise OSError(f"the feedback files could not be written (the writing process ended "
+                          f"with status {code})")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+            self._process = None
+
+
+def _feedback_child(table, grades, meta, score_s, max_s, folder: str, parent: int) -> None:
+    from grader.lifetime import die_with_parent
+
+    die_with_parent(parent)
+    try:
+        write_feedback(table, grades, meta, score_s, max_s, folder)
+    except BaseException as err:  # noqa: BLE001 - the parent reports it; this process only exits
+        sys.stderr.write(f"grader: writing feedback files: {type(err).__name__}: {err}\n")
+        os._exit(1)
+    os._exit(0)
 
 
 def _looks_like_outdir(path: Path) -> bool:

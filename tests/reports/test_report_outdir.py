@@ -179,3 +179,46 @@ def test_empty_run_writes_headers_only(tmp_path: Path) -> None:
     assert len((out / "summary.csv").read_text().splitlines()) == 5
     assert (out / "plots" / "totals.png").is_file()
     regenerate(out)
+
+
+def _without_plots(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: v for k, v in files.items() if not k.startswith("plots")}
+
+
+def test_feedback_written_by_a_forked_process_is_the_same(tmp_path: Path, table: pd.DataFrame,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large class's feedback files are written by a forked process while the CSV files are
+    built: the same files as when this process writes them."""
+    import grader.reports.outdir as outdir_module
+
+    write_outdir(table, META, tmp_path / "here")
+    monkeypatch.setattr(outdir_module, "FORK_FEEDBACK_FROM", 0)
+    real = outdir_module.write_feedback
+    writer = tmp_path / "writer-pid"
+
+    def recorded(*args: object) -> None:
+        writer.write_text(str(os.getpid()))
+        real(*args)
+
+    monkeypatch.setattr(outdir_module, "write_feedback", recorded)
+    write_outdir(table, META, tmp_path / "forked")
+    assert int(writer.read_text()) != os.getpid()
+    assert _without_plots(tree(tmp_path / "forked")) == _without_plots(tree(tmp_path / "here"))
+    assert len(list((tmp_path / "forked" / "feedback").iterdir())) == table["student"].nunique()
+
+
+def test_a_failed_feedback_process_fails_the_write_and_keeps_the_old_output(
+        outdir: Path, table: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    import grader.reports.outdir as outdir_module
+
+    before = tree(outdir)
+    monkeypatch.setattr(outdir_module, "FORK_FEEDBACK_FROM", 0)
+
+    def broken(*args: object) -> None:
+        raise PermissionError("disk says no")
+
+    monkeypatch.setattr(outdir_module, "write_feedback", broken)
+    with pytest.raises(OSError, match="feedback files could not be written"):
+        write_outdir(table.assign(score=0.0), META, outdir)
+    assert tree(outdir) == before
+    assert sorted(p.name for p in outdir.parent.iterdir()) == ["out"]
