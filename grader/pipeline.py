@@ -147,8 +147,12 @@ def grade_class(rubric_path: str | Path, directory: str | Path, outdir: str | Pa
             graded = grade(rubric, submissions, prepared, jobs=jobs, progress=tick,
                            meanwhile=_import_reports, sandbox=sandbox, workers=workers,
                            versions_of=versions_of)
-        if workers is not None:  # idle from here on: their memory goes back now
+        # Idle from here on: their memory goes back now, and with the sandbox's threads gone
+        # the reports may fork a helper (feedback files) safely.
+        if workers is not None:
             workers.close()
+        if sandbox is not None:
+            sandbox.close()
         reports = _import_reports()
 
         # tidy table: the roster's missing students, then the instructor's overrides
