@@ -282,17 +282,10 @@ def _import_reports():
 def check_submission(rubric_path: str | Path, path: str | Path,
                      seed: int | None = None) -> tuple[Rubric, list[Verdict]]:
     """One student's self-check: load, prepare, read the submission, check it."""
-    from .submissions import load_submission
+    from .submissions import load_checkable
 
     rubric, prepared = load(rubric_path, seed)
-    try:
-        submission = load_submission(path, {q.id for q in rubric.questions})
-    except FileNotFoundError as err:
-        raise UnusableInput(str(err)) from None
-    if submission.problem:
-        # Nothing of the answers could be read (broken YAML, an empty file, a list): the student
-        # fixes the file first; there is nothing to mark.
-        raise UnusableInput(submission.problem)
+    submission = load_checkable(path, {q.id for q in rubric.questions})
     return rubric, grade(rubric, [submission], prepared)
 
 

@@ -8,10 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..errors import UnusableInput
 from ..kinds import Kind
 from ..pipeline import grade
-from ..submissions import Submission, load_submission
+from ..submissions import Submission, load_checkable
 from ..verdict import CORRECT, INCORRECT, PARTIAL, Outcome, Verdict
 from .load import Bundle
 from .results import SelfCheckResult, Unchecked
@@ -74,13 +73,8 @@ def check_submission(bundle: Bundle, submission: Submission, runner: str = "auto
 def check_path(bundle: Bundle, path: str | Path, runner: str = "auto") -> SelfCheckResult:
     """A submission file or folder checked against the bundle; UnusableInput when nothing in it
     can be read."""
-    try:
-        submission = load_submission(path, {q.id for q in bundle.rubric.questions})
-    except FileNotFoundError as err:
-        raise UnusableInput(str(err)) from None
-    if submission.problem:
-        raise UnusableInput(submission.problem)
-    return check_submission(bundle, submission, runner)
+    return check_submission(bundle, load_checkable(path, {q.id for q in bundle.rubric.questions}),
+                            runner)
 
 
 def check_function(bundle: Bundle, question_id: str, function: Callable) -> SelfCheckResult:

@@ -212,6 +212,21 @@ def _scan_and_send(directory: str | Path, layout: str, ids: frozenset[str] | Non
     sender.close()
 
 
+def load_checkable(path: str | Path, question_ids: Collection[str] | None = None) -> Submission:
+    """``load_submission`` for a student's own check: UnusableInput when there is no such file or
+    nothing in it can be read (broken YAML, an empty file, a list): the student fixes the file
+    first, since there is nothing to mark."""
+    from grader.errors import UnusableInput
+
+    try:
+        submission = load_submission(path, question_ids)
+    except FileNotFoundError as err:
+        raise UnusableInput(str(err)) from None
+    if submission.problem:
+        raise UnusableInput(submission.problem)
+    return submission
+
+
 def load_submission(path: str | Path, question_ids: Collection[str] | None = None) -> Submission:
     """One submission: an answers file, a notebook, a .py file or a student's folder (for
     ``grader check``).
@@ -288,5 +303,5 @@ def _safe_ids(found: list[Submission]) -> list[Submission]:
 
 __all__ = ["ANSWER_SUFFIXES", "CODE_SUFFIX", "MAX_CODE_BYTES", "NOT_SUBMISSIONS", "Intake",
            "NoSubmissionsError", "Submission", "describe_layout", "find_submissions",
-           "find_submissions_in_background", "load_submission", "scan_submissions",
+           "find_submissions_in_background", "load_checkable", "load_submission", "scan_submissions",
            "scan_submissions_in_background"]

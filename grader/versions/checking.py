@@ -38,16 +38,11 @@ def check_student(rubric_path: str | Path, path: str | Path, student: str | None
                   grade: Callable[..., list[Verdict]], seed: int | None = None) -> tuple[Rubric, list[Verdict]]:
     """Load the rubric, take the student's version, read the submission and check it with
     ``grade`` (``grader.pipeline.grade``). RubricError or UnusableInput as ``grader check``."""
-    from ..submissions import load_submission
+    from ..submissions import load_checkable
 
     rubric = load_rubric(rubric_path, schemas(), seed)
     version, prepared = student_version(rubric, student)
-    try:
-        submission = load_submission(path, {q.id for q in rubric.questions})
-    except FileNotFoundError as err:
-        raise UnusableInput(str(err)) from None
-    if submission.problem:
-        raise UnusableInput(submission.problem)
+    submission = load_checkable(path, {q.id for q in rubric.questions})
     if rubric.versions is None:
         verdicts: Any = grade(version, [submission], prepared)
     else:  # the submission is checked as the student's, whatever its file is called
