@@ -94,9 +94,8 @@ class Neg(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class BinOp(Node):
-    """``+ - * /``, ``dot``, ``hadamard`` and ``and``; ``*`` is the matrix product (a scalar may
-    scale anything)."""
+class _Binary(Node):
+    """Two operands and an operator (a node of either subclass equals only its own class's)."""
 
     op: str
     left: Node
@@ -106,7 +105,13 @@ class BinOp(Node):
         return (self.left, self.right)
 
     def rebuild(self, children: tuple[Node, ...]) -> Node:
-        return BinOp(self.op, children[0], children[1], span=self.span)
+        return type(self)(self.op, children[0], children[1], span=self.span)
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp(_Binary):
+    """``+ - * /``, ``dot``, ``hadamard`` and ``and``; ``*`` is the matrix product (a scalar may
+    scale anything)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,18 +170,8 @@ class Apply(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Compare(Node):
+class Compare(_Binary):
     """``left op right`` as 1 where it holds and 0 where not (entry by entry): an indicator."""
-
-    op: str
-    left: Node
-    right: Node
-
-    def children(self) -> tuple[Node, ...]:
-        return (self.left, self.right)
-
-    def rebuild(self, children: tuple[Node, ...]) -> Node:
-        return Compare(self.op, children[0], children[1], span=self.span)
 
 
 @dataclass(frozen=True, slots=True)
