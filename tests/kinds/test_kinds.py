@@ -824,3 +824,22 @@ def test_choice_near_miss_gets_a_did_you_mean_and_stays_invalid(hw1_checkers):
     assert outcome.status == INVALID
     assert "did you mean `oscillates`?" in outcome.feedback
     assert "did you mean" not in hw1_checkers["q4.boundary_a2"].check("explodes").feedback
+
+
+def test_a_message_quoting_the_text_is_never_shared_between_texts_of_one_tree(hw1_path):
+    """Expressions are judged once per parse tree, but a product that does not conform is
+    reported with a caret under the student's own text: each spelling gets its own caret, and
+    the order in which they arrive changes nothing."""
+    from grader.pipeline import load
+
+    _, prepared = load(hw1_path)
+    kind = prepared["q2.quadratic"]
+    texts = ["x A + z", "x    A + z", "(x) A + z", "x A + z"]
+    carets = [kind.check(text).feedback.splitlines()[1:] for text in texts]
+    assert carets[0] == ["x A + z", "^^^"]
+    assert carets[1] == ["x    A + z", "^^^^^^"]
+    assert carets[2][0] == "(x) A + z" and carets[3] == carets[0]
+    # Right answers in several spellings share one judgement, and keep their verdict.
+    right = ["A x + A^T x + z", "A*x + A^T*x + z", "(A x) + (A^T x) + (z)"]
+    assert all(kind.check(t).status == "correct" for t in right)
+    assert sum(1 for outcome in kind._judged.values() if outcome.status == "correct") == 1
