@@ -222,3 +222,25 @@ def test_a_failed_feedback_process_fails_the_write_and_keeps_the_old_output(
         write_outdir(table.assign(score=0.0), META, outdir)
     assert tree(outdir) == before
     assert sorted(p.name for p in outdir.parent.iterdir()) == ["out"]
+
+
+def test_an_interrupted_write_stops_the_feedback_process_and_keeps_the_old_output(
+        outdir: Path, table: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the CSV files are built: the forked feedback writer is stopped before the
+    half-made folder is removed, and the previous OUTDIR stays as it was."""
+    import multiprocessing
+
+    import grader.reports.outdir as outdir_module
+
+    before = tree(outdir)
+    monkeypatch.setattr(outdir_module, "FORK_FEEDBACK_FROM", 0)
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outdir_module, "_write_csv_files", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_outdir(table.assign(score=0.0), META, outdir)
+    assert tree(outdir) == before
+    assert sorted(p.name for p in outdir.parent.iterdir()) == ["out"]
+    assert not [p for p in multiprocessing.active_children() if p.name == "grader-feedback"]
