@@ -43,7 +43,6 @@ class CodeRun:
         for submission in runnable:
             unique.setdefault(self._keys[submission.student], submission)
         self._judged: dict[tuple, dict[str, Outcome]] = {}
-        self._seen: dict[tuple, dict[str, Outcome]] = {}  # see ``_shared``
         self._owns_pool = pool is None
         # A pool of our own for one submission (a student's own check, Gradescope's container per
         # submission) may be the weaker level; several students' code needs namespaces.
@@ -65,22 +64,13 @@ class CodeRun:
         if future.cancelled():
             return
         try:
-            self._judged[key] = self._shared(self._judge_one(future))
+            self._judged[key] = self._judge_one(future)
             # Judged: the run's results (every call's return value) are let go at once, so the
             # batch holds a few outcomes per student rather than every result until the end.
             self._futures[key] = _JUDGED
         finally:
             if self._progress:
                 self._progress(1)
-
-    def _shared(self, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
-        """``outcomes``, or an equal set judged before: most runs end the same few ways (all
-        correct, the same common bug), and thousands of copies kept to the end would each pin a
-        page of the allocator's memory among the runs' short-lived objects."""
-        if any(o.signature is not None for o in outcomes.values()):
-            return outcomes
-        key = tuple((qid, o.status, o.fraction, o.feedback, o.mistake) for qid, o in outcomes.items())
-        return self._seen.setdefault(key, outcomes)
 
     def _judge_one(self, future) -> dict[str, Outcome]:
         """One run's outcomes; whatever goes wrong while running or judging it costs that
@@ -101,7 +91,7 @@ class CodeRun:
             future = self._futures[key]
             if key not in self._judged and future is not _JUDGED:
                 # Not judged by its callback (yet): wait for it and judge it here.
-                self._judged[key] = self._shared(self._judge_one(future))
+                self._judged[key] = self._judge_one(future)
                 self._futures[key] = _JUDGED
             del future
         self.close()
